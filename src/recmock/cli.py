@@ -1,0 +1,73 @@
+"""The command line: the only place errors become exit codes and text for a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from recmock.errors import RecmockError
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"RECMOCK_{name}", default)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All subcommands; defaults come from RECMOCK_* environment variables where they exist."""
+    parser = argparse.ArgumentParser(prog="recmock", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve every spec on one port")
+    serve.add_argument("--host", default=_env("HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(_env("PORT", "8000")))
+    serve.add_argument("--seed", type=int, default=int(_env("SEED", "0")))
+    serve.add_argument(
+        "--now", default=_env("NOW", ""), help="world clock: unix seconds, RFC 3339 or 'wall'"
+    )
+    serve.add_argument(
+        "--plugnmeet-version", choices=["v1", "v2"], default=_env("PLUGNMEET_VERSION", "v2")
+    )
+    serve.add_argument("--workers", type=int, default=int(_env("WORKERS", "1")))
+    serve.add_argument("--no-cors", action="store_true", help="send no CORS headers")
+    serve.add_argument("--cors-origin", action="append", default=None,
+                       help="allowed browser origin (repeatable; default any)")  # fmt: skip
+    serve.add_argument("--no-admin", action="store_true", help="disable the /__recmock/ admin API")
+    serve.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))
+    for flag, env, default in CREDENTIAL_FLAGS:
+        serve.add_argument(flag, default=_env(env, default), help=f"(env RECMOCK_{env})")
+    return parser
+
+
+CREDENTIAL_FLAGS = [
+    ("--plugnmeet-key", "PLUGNMEET_KEY", "demo-key"),
+    ("--plugnmeet-secret", "PLUGNMEET_SECRET", "demo-secret"),
+    ("--signalwire-project", "SIGNALWIRE_PROJECT", "demo-project"),
+    ("--signalwire-token", "SIGNALWIRE_TOKEN", "demo-token"),
+    ("--zoom-key", "ZOOM_KEY", "demo-key"),
+    ("--zoom-secret", "ZOOM_SECRET", "demo-secret"),
+    ("--cloudflare-token", "CLOUDFLARE_TOKEN", "demo-token"),
+    ("--cloudflare-account", "CLOUDFLARE_ACCOUNT", "023e105f4ecef8ad9ca31a8372d0c353"),
+]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `recmock` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            from recmock.server.run import serve
+
+            return serve(args)
+    except RecmockError as exc:
+        print(f"recmock: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_OK
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Cloudflare RealtimeKit: bearer API token, v4 error envelope, lifecycle-shaped details."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from typing import Any
+
+from recmock.generate import REGIONS, rfc3339
+from recmock.providers.base import FOREVER, Provider, Reply, View
+from recmock.specs import Operation
+from recmock.validation import Issue, Parsed, RawRequest
+from recmock.world import Caller, Recording, stable_choice
+
+ACCOUNT = re.compile(r"^[0-9a-f]{32}$")
+STORAGE_TYPES = ("aws", "azure", "digitalocean", "gcs")
+URL_LIFETIME = 3600  # seconds a signed download URL stays valid after the world's `now`
+
+
+def envelope(status: int, code: int, message: str) -> Reply:
+    """Cloudflare's v4 error envelope."""
+    body = {
+        "success": False,
+        "errors": [{"code": code, "message": message}],
+        "messages": [],
+        "result": None,
+    }
+    return Reply(status, body)
+
+
+class Cloudflare(Provider):
+    """The RealtimeKit view of one recording."""
+
+    name = "cloudflare"
+
+    def authenticate(self, op: Operation, raw: RawRequest, view: View) -> Reply | float:
+        scheme, _, token = raw.header("authorization").partition(" ")
+        expected = view.credentials.cloudflare_token.encode()
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
+            return envelope(401, 10000, "Authentication error")
+        account = raw.path_params.get("account_id", "")
+        if ACCOUNT.match(account) and account != view.credentials.cloudflare_account:
+            return envelope(403, 9109, "Unauthorized to access requested resource")
+        return FOREVER
+
+    def invalid(self, op: Operation, issues: list[Issue]) -> Reply:
+        first = issues[0]
+        return envelope(
+            400, 7003, f"Could not route to {op.full_path}: {first.name} {first.message}"
+        )
+
+    def error(self, status: int, message: str, op: Operation | None = None) -> Reply:
+        code = {404: 10404, 405: 10405, 413: 10413, 429: 10429}.get(status, 10000 + status)
+        return envelope(status, code, message)
+
+    def serve(self, op: Operation, request: Parsed, raw: RawRequest, view: View) -> Reply:
+        rec = view.world.recording(str(request.params["recording_id"]))
+        if rec is None:
+            return envelope(404, 10404, "Recording not found")
+        return Reply(200, {"success": True, "data": render(view, rec)})
+
+
+def _caller(who: Caller | None, reason: str) -> dict[str, Any]:
+    if who is None:  # RECORD_ON_START / ALL_PEERS_LEFT: no user details, as the docs say
+        return {"reason": reason}
+    return {
+        "caller": {"name": who.name, "type": who.kind, "user_Id": who.user_id},
+        "reason": reason,
+    }
+
+
+def render(view: View, rec: Recording) -> dict[str, Any]:
+    """The `data` object; a field appears only once the recording's state allows it."""
+    world = view.world
+    host = world.pools.hosts[rec.index % len(world.pools.hosts)]
+    kind = stable_choice(world.seed, rec.session_id, STORAGE_TYPES)
+    data: dict[str, Any] = {
+        "id": rec.id,
+        "invoked_time": rfc3339(rec.invoked),
+        "output_file_name": f"{rec.session_id}_{rec.invoked}.mp4",
+        "session_id": rec.session_id,
+        "status": rec.status,
+        "start_reason": _caller(rec.started_by, rec.start_reason),
+        "storage_config": {
+            "type": kind,
+            "bucket": f"rtk-recordings-{world.pools.words[rec.index % len(world.pools.words)]}",
+            "region": stable_choice(world.seed, rec.session_id + "r", REGIONS),
+            "path": f"recordings/{rec.session_id}",
+        },
+    }
+    if rec.started is not None:
+        data["started_time"] = rfc3339(rec.started)
+    if rec.stopped is not None:
+        data["stopped_time"] = rfc3339(rec.stopped)
+        data["recording_duration"] = rec.duration
+        data["stop_reason"] = _caller(rec.stopped_by, rec.stop_reason or "API_CALL")
+    if rec.status == "UPLOADED":
+        data["download_url"] = f"https://{host}/{rec.id}/video.mp4?token={rec.id[:8]}"
+        data["audio_download_url"] = f"https://{host}/{rec.id}/audio.mp3?token={rec.id[:8]}"
+        data["download_url_expiry"] = rfc3339(world.now + URL_LIFETIME)
+        data["file_size"] = rec.size
+    return data

@@ -1,0 +1,128 @@
+"""plugNmeet: HMAC-signed POST /auth/recording/fetch, `{status, msg, status_code, result}`."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from recmock.providers.base import FOREVER, Provider, Reply, View
+from recmock.specs import Operation
+from recmock.validation import Issue, Parsed, RawRequest
+from recmock.world import Recording, Session
+
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+SUBTITLE_LABELS = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español"}
+
+
+def signature(body: bytes, secret: str) -> str:
+    """The HASH-SIGNATURE header value: hex HMAC-SHA256 of the raw body."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def effective_paging(params: dict[str, Any]) -> tuple[int, int, str]:
+    """(from, limit, order) as the real server reads them: null means default, limits clamp."""
+    start = params.get("from") or 0
+    limit = params.get("limit")
+    limit = DEFAULT_LIMIT if limit is None or limit <= 0 else min(limit, MAX_LIMIT)
+    order = params.get("order_by") or "DESC"
+    return start, limit, order
+
+
+class PlugNmeet(Provider):
+    """The plugNmeet view: only uploaded recordings exist as records."""
+
+    name = "plugnmeet"
+
+    def _body(self, op: Operation | None, ok: bool, msg: str, code: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"status": ok, "msg": msg}
+        if op is None or not op.spec_name.endswith(".v1"):
+            body["status_code"] = code
+        return body
+
+    def authenticate(self, op: Operation, raw: RawRequest, view: View) -> Reply | float:
+        creds = view.credentials
+        key = raw.header("api-key")
+        if not hmac.compare_digest(key.encode(), creds.plugnmeet_key.encode()):
+            return Reply(401, self._body(op, False, "invalid API key", "INVALID_API_KEY"))
+        expected = signature(raw.body, creds.plugnmeet_secret)
+        given = raw.header("hash-signature").lower()
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            msg = "invalid token or signature"
+            return Reply(401, self._body(op, False, msg, "INVALID_TOKEN_OR_SIGNATURE"))
+        return FOREVER
+
+    def invalid(self, op: Operation, issues: list[Issue]) -> Reply:
+        detail = "; ".join(str(i) for i in issues[:3])
+        return Reply(400, self._body(op, False, f"invalid request body: {detail}", "INVALID_BODY"))
+
+    def error(self, status: int, message: str, op: Operation | None = None) -> Reply:
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
+        return Reply(status, self._body(op, False, message, code.get(status, "ERROR")))
+
+    def serve(self, op: Operation, request: Parsed, raw: RawRequest, view: View) -> Reply:
+        body = request.body or {}
+        start, limit, order = effective_paging(body)
+        room_sid = body.get("room_sid") if not op.spec_name.endswith(".v1") else None
+        rows = matching(view, body.get("room_ids") or [], room_sid)
+        rows.sort(key=lambda r: (r["creation_time"], r["record_id"]), reverse=order == "DESC")
+        page = rows[start : start + limit]
+        if not page:
+            return Reply(200, self._body(op, False, "no recording found", "NOT_FOUND"))
+        if op.spec_name.endswith(".v1"):
+            for row in page:
+                row.pop("metadata", None)
+        result = {
+            "total_recordings": len(rows),
+            "from": start,
+            "limit": limit,
+            "order_by": order,
+            "recordings_list": page,
+        }
+        return Reply(200, {**self._body(op, True, "success", "SUCCESS"), "result": result})
+
+
+def matching(view: View, room_ids: list[str], room_sid: str | None) -> list[dict[str, Any]]:
+    """Every uploaded recording of the rooms (and session), rendered as plugNmeet records."""
+    rows = []
+    for room_id in dict.fromkeys(room_ids):
+        for session_id in view.world.room_sessions(room_id) or ():
+            if room_sid is not None and session_id != room_sid:
+                continue
+            session = view.world.session(session_id)
+            if session is None:
+                continue
+            rows += [
+                record(view, room_id, session, rec)
+                for rec in session.recordings
+                if rec.status == "UPLOADED"
+            ]
+    return rows
+
+
+def record(view: View, room_id: str, session: Session, rec: Recording) -> dict[str, Any]:
+    """One recordings_list entry; metadata is dropped again for the v1 view."""
+    host = view.world.pools.hosts[rec.index % len(view.world.pools.hosts)]
+    languages = ("en", "de", "fr", "es")[: 1 + rec.index % 3]
+    assert rec.uploaded is not None and rec.size is not None
+    return {
+        "record_id": rec.id,
+        "room_id": room_id,
+        "room_sid": session.id,
+        "file_path": f"node_01/{session.id}/{rec.id}.mp4",
+        "file_size": rec.size,
+        "creation_time": rec.uploaded,
+        "room_creation_time": session.created,
+        "metadata": {
+            "title": rec.title,
+            "description": rec.description,
+            "subtitles": {
+                lang: {
+                    "label": SUBTITLE_LABELS[lang],
+                    "url": f"https://{host}/download/subtitles/{rec.id}.{lang}.vtt",
+                }
+                for lang in languages
+            },
+            "extra_data": dict(rec.extra),
+        },
+    }

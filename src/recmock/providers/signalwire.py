@@ -1,0 +1,144 @@
+"""SignalWire Video: Basic auth, page_number/page_size/page_token paging with real links."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from typing import Any
+from urllib.parse import urlencode
+
+from recmock.generate import rfc3339
+from recmock.providers.base import FOREVER, Provider, Reply, View
+from recmock.specs import Operation
+from recmock.validation import Issue, Parsed, RawRequest
+from recmock.world import Recording, session_id_from_any
+
+DOCS = "https://developer.signalwire.com/rest/overview/error-codes"
+STATUS = {"INVOKED": "recording", "RECORDING": "recording", "PAUSED": "paused",
+          "UPLOADING": "processing", "UPLOADED": "completed", "ERRORED": None}  # fmt: skip
+ERROR_WORDS = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+               413: "Payload Too Large", 429: "Too Many Requests"}  # fmt: skip
+DEFAULT_PAGE_SIZE, DEFAULT_TTL = 50, 900
+CENTS_PER_MINUTE = 0.45
+
+
+def page_token(seed: int, session_id: str, page_size: int, page_number: int) -> str:
+    """An opaque cursor bound to one session, page size and page, so it cannot be forged."""
+    payload = f"{session_id}|{page_size}|{page_number}"
+    mac = hmac.new(f"recmock-{seed}".encode(), payload.encode(), hashlib.sha256).hexdigest()[:16]
+    return "PA" + base64.urlsafe_b64encode(f"{payload}|{mac}".encode()).decode().rstrip("=")
+
+
+def token_matches(seed: int, token: str, session_id: str, page_size: int, number: int) -> bool:
+    """True when `token` is the cursor this mock minted for exactly this page."""
+    try:
+        raw = base64.urlsafe_b64decode(token[2:] + "=" * (-len(token[2:]) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+    expected = page_token(seed, session_id, page_size, number)
+    return token.startswith("PA") and hmac.compare_digest(raw.encode(), _unwrap(expected))
+
+
+def _unwrap(token: str) -> bytes:
+    body = token[2:]
+    return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+
+
+class SignalWire(Provider):
+    """The SignalWire view of a room session's recordings, newest first."""
+
+    name = "signalwire"
+
+    def authenticate(self, op: Operation, raw: RawRequest, view: View) -> Reply | float:
+        creds = view.credentials
+        expected = f"{creds.signalwire_project}:{creds.signalwire_token}".encode()
+        scheme, _, value = raw.header("authorization").partition(" ")
+        try:
+            given = base64.b64decode(value.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            given = b""
+        if scheme.lower() != "basic" or not hmac.compare_digest(given, expected):
+            return Reply(
+                401, {"error": "Unauthorized"}, {"WWW-Authenticate": 'Basic realm="SignalWire"'}
+            )
+        return FOREVER
+
+    def invalid(self, op: Operation, issues: list[Issue]) -> Reply:
+        return Reply(
+            422, {"errors": [self._item(i.name, "invalid_parameter", i.message) for i in issues]}
+        )
+
+    def _item(self, attribute: str, code: str, message: str) -> dict[str, Any]:
+        return {"type": "validation_error", "code": code, "message": f"{attribute} {message}",
+                "attribute": attribute, "url": f"{DOCS}#{code}"}  # fmt: skip
+
+    def error(self, status: int, message: str, op: Operation | None = None) -> Reply:
+        return Reply(status, {"error": ERROR_WORDS.get(status, "Internal Server Error")})
+
+    def serve(self, op: Operation, request: Parsed, raw: RawRequest, view: View) -> Reply:
+        params = request.params
+        requested = str(params["id"])
+        session_key = session_id_from_any(requested)
+        size = params.get("page_size", DEFAULT_PAGE_SIZE)
+        number = params.get("page_number", 0)
+        ttl = params.get("media_ttl", DEFAULT_TTL)
+        seed = view.world.seed
+        if number > 0 and not token_matches(
+            seed, params.get("page_token", ""), session_key, size, number
+        ):
+            problem = "is missing, malformed, or was issued for another page, size or session"
+            return Reply(422, {"errors": [self._item("page_token", "invalid_page_token", problem)]})
+        session = view.world.session(session_key)
+        recordings = list(reversed(session.recordings)) if session else []
+        page = recordings[number * size : (number + 1) * size]
+        if number > 0 and not page:
+            problem = "points past the last page"
+            return Reply(
+                422, {"errors": [self._item("page_number", "invalid_page_number", problem)]}
+            )
+        base = f"{view.origin}{op.prefix}/room_sessions/{requested}/recordings"
+
+        def link(n: int) -> str:
+            query: dict[str, Any] = (
+                {"page_number": n, "page_size": size} if n else {"page_size": size}
+            )
+            if n:
+                query["page_token"] = page_token(seed, session_key, size, n)
+            if ttl != DEFAULT_TTL:
+                query["media_ttl"] = ttl
+            return f"{base}?{urlencode(query)}"
+
+        links = {"self": link(number), "first": link(0)}
+        if (number + 1) * size < len(recordings):
+            links["next"] = link(number + 1)
+        if number > 0:
+            links["prev"] = link(number - 1)
+        data = [render(view, requested, rec, ttl) for rec in page]
+        return Reply(200, {"links": links, "data": data})
+
+
+def render(view: View, session_id: str, rec: Recording, ttl: int) -> dict[str, Any]:
+    """One RoomRecording; fields unknown in the recording's state are null, as SignalWire does."""
+    duration = rec.duration
+    host = view.world.pools.hosts[rec.index % len(view.world.pools.hosts)]
+    uri = None
+    if rec.status == "UPLOADED":
+        uri = f"https://{host}/video/recordings/{rec.id}.mp4?expires={view.world.now + ttl}"
+    minutes = (duration or 0) / 60
+    changed = max(t for t in (rec.invoked, rec.started, rec.stopped, rec.uploaded) if t is not None)
+    return {
+        "id": rec.id,
+        "room_session_id": session_id,
+        "status": STATUS[rec.status],
+        "started_at": rfc3339(rec.started) if rec.started is not None else None,
+        "finished_at": rfc3339(rec.stopped) if rec.stopped is not None else None,
+        "duration": duration,
+        "size_in_bytes": rec.size,
+        "format": "video/mp4" if rec.size is not None else None,
+        "cost_in_dollars": round(minutes * CENTS_PER_MINUTE / 100, 4),
+        "uri": uri,
+        "created_at": rfc3339(rec.invoked),
+        "updated_at": rfc3339(changed),
+    }

@@ -1,0 +1,147 @@
+"""Zoom Video SDK: HS256 JWT bearer auth, one session's cloud-recording files."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import math
+import uuid
+from typing import Any
+
+import jwt
+
+from recmock.generate import rfc3339
+from recmock.providers.base import Provider, Reply, View
+from recmock.specs import Operation
+from recmock.validation import Issue, Parsed, RawRequest
+from recmock.world import Recording, session_id_from_any
+
+INVALID_TOKEN = {"code": 124, "message": "Invalid access token."}
+
+
+class Zoom(Provider):
+    """The Zoom view: only finished, uploaded recordings appear as files."""
+
+    name = "zoom"
+
+    def authenticate(self, op: Operation, raw: RawRequest, view: View) -> Reply | float:
+        scheme, _, token = raw.header("authorization").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return Reply(401, INVALID_TOKEN)
+        creds = view.credentials
+        try:
+            # algorithms pins HS256, so `alg: none` and RS/ES tokens are refused; PyJWT compares
+            # the signature in constant time.
+            claims = jwt.decode(
+                token.strip(), creds.zoom_secret, algorithms=["HS256"],
+                issuer=creds.zoom_key, options={"require": ["exp", "iss"], "verify_exp": False},
+            )  # fmt: skip
+        except jwt.PyJWTError:
+            return Reply(401, INVALID_TOKEN)
+        exp = claims.get("exp")
+        if not isinstance(exp, int | float) or exp <= view.wall_clock:
+            return Reply(401, {"code": 124, "message": "Access token is expired."})
+        return float(exp)
+
+    def invalid(self, op: Operation, issues: list[Issue]) -> Reply:
+        first = issues[0]
+        return Reply(
+            400, {"code": 300, "message": f"Invalid parameter: {first.name}. {first.message}"}
+        )
+
+    def error(self, status: int, message: str, op: Operation | None = None) -> Reply:
+        code = {404: 3301, 401: 124, 400: 300, 429: 429}.get(status, status)
+        return Reply(status, {"code": code, "message": message})
+
+    def serve(self, op: Operation, request: Parsed, raw: RawRequest, view: View) -> Reply:
+        params = request.params
+        requested = str(params["sessionId"])
+        session = view.world.session(session_id_from_any(requested))
+        done = [r for r in session.recordings if r.status == "UPLOADED"] if session else []
+        if session is None or not done:
+            return Reply(404, {"code": 3301, "message": "This recording does not exist."})
+        host = view.world.pools.hosts[0]
+        files = [f for rec in done for f in recording_files(host, requested, rec)]
+        last_stop = max(r.stopped or r.invoked for r in done)
+        body: dict[str, Any] = {
+            "session_id": requested,
+            "session_name": session.name,
+            "start_time": rfc3339(session.created),
+            "duration": math.ceil((last_stop - session.created) / 60),
+            "total_size": sum(f["file_size"] for f in files),
+            "recording_count": len(files),
+            "recording_files": files,
+        }
+        if params.get("include_fields") == "download_access_token":
+            ttl = params.get("ttl", 86400)
+            body["download_access_token"] = download_token(view, requested, view.world.now + ttl)
+        body["password"] = hashlib.sha256(f"{view.world.seed}{requested}".encode()).hexdigest()[:8]
+        body["participant_audio_files"] = [
+            p for rec in done for p in participant_files(host, view, rec)
+        ]
+        return Reply(200, body)
+
+
+def _file_id(rec: Recording, kind: str) -> str:
+    return str(uuid.uuid5(uuid.UUID(rec.id), kind))
+
+
+def recording_files(host: str, session_id: str, rec: Recording) -> list[dict[str, Any]]:
+    """A video and an audio file per recording, the timeline with the first one."""
+    assert rec.started is not None and rec.stopped is not None and rec.size is not None
+    kinds = [("MP4", "shared_screen_with_speaker_view", rec.size),
+             ("M4A", "audio_only", rec.audio_size or rec.size // 12)]  # fmt: skip
+    if rec.index == 0:
+        kinds.append(("TIMELINE", "timeline", 2_000 + (rec.size % 50_000)))
+    return [
+        {
+            "id": _file_id(rec, kind),
+            "session_id": session_id,
+            "recording_start": rfc3339(rec.started),
+            "recording_end": rfc3339(rec.stopped),
+            "file_type": kind,
+            "file_size": size,
+            "download_url": f"https://{host}/rec/download/{_file_id(rec, kind)}",
+            "status": "completed",
+            "recording_type": rtype,
+        }
+        for kind, rtype, size in kinds
+    ]
+
+
+def participant_files(host: str, view: View, rec: Recording) -> list[dict[str, Any]]:
+    """One M4A per participant (1-3, derived from the recording) as in Zoom's sample."""
+    assert rec.started is not None and rec.stopped is not None and rec.audio_size is not None
+    count = 1 + rec.index % 3
+    names = view.world.pools.names
+    out = []
+    for n in range(count):
+        file_id = _file_id(rec, f"participant-{n}")
+        out.append({
+            "id": file_id,
+            "recording_start": rfc3339(rec.started),
+            "recording_end": rfc3339(rec.stopped),
+            "file_name": names[(rec.index * 7 + n) % len(names)],
+            "file_type": "M4A",
+            "file_extension": "M4A",
+            "file_size": rec.audio_size // count,
+            "download_url": f"https://{host}/rec/download/{file_id}",
+            "status": "completed",
+        })  # fmt: skip
+    return out
+
+
+def download_token(view: View, session_id: str, expires: int) -> str:
+    """A deterministic JWT-shaped token, so the same request always gets the same bytes."""
+    header = _b64({"alg": "HS256", "typ": "JWT"})
+    payload = _b64({"sid": session_id, "exp": expires})
+    key = f"recmock-{view.world.seed}".encode()
+    sig = hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{header}.{payload}.{base64.urlsafe_b64encode(sig).decode().rstrip('=')}"
+
+
+def _b64(data: dict[str, Any]) -> str:
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")

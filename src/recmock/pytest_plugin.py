@@ -1,0 +1,1 @@
+"""pytest fixtures for teams that test against the mock (filled in by the verify work)."""

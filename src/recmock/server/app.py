@@ -1,0 +1,302 @@
+"""The only ASGI code: the gateway in front, Connexion behind it, CORS around both.
+
+Request flow: CORS -> Gateway (admin API, 3.1 spec documents, routing errors in the provider's
+shape, body limit, reply cache) -> Connexion (routing, Swagger UI, handler resolution) ->
+`Mock.handle` (auth -> validate -> serve). The mock is deterministic, so the gateway replays
+the exact bytes Connexion produced for an identical request while the reply stays valid
+(`Reply.valid_until`), and Connexion's per-request cost is paid once per distinct request.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.resolver import Resolver
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
+
+from recmock.server.pipeline import Mock, encode
+from recmock.server.routing import Router
+from recmock.specs import Operation, Spec, connexion_view
+from recmock.validation import RawRequest
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+VALID_UNTIL = "x-recmock-valid-until"
+PROBLEMS = "x-recmock-problems"
+BODY_KEY = "recmock.body"
+CORS_HEADERS = ["Authorization", "API-KEY", "HASH-SIGNATURE", "Content-Type",
+                "X-Recmock-Scenario", "Prefer"]  # fmt: skip
+
+
+@dataclass
+class Options:
+    """Serving options the CLI and tests choose."""
+
+    cors_origins: Sequence[str] = ("*",)
+    admin: bool = True
+    max_body: int = 1 << 20
+    cache_entries: int = 4096
+    journal_size: int = 500
+
+
+@dataclass
+class ReplyCache:
+    """A bounded LRU of complete responses keyed by everything the pipeline reads."""
+
+    capacity: int
+    entries: OrderedDict[
+        tuple[Any, ...], tuple[float, int, list[tuple[bytes, bytes]], bytes, str]
+    ] = field(default_factory=OrderedDict)
+
+    def get(
+        self, key: tuple[Any, ...], now: float
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes, str] | None:
+        """A stored response still valid at `now`."""
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= now:
+            del self.entries[key]
+            return None
+        self.entries.move_to_end(key)
+        return entry[1:]
+
+    def put(self, key: tuple[Any, ...], valid_until: float, status: int,
+            headers: list[tuple[bytes, bytes]], body: bytes, problems: str) -> None:  # fmt: skip
+        """Store a response; the least recently used one goes when full."""
+        self.entries[key] = (valid_until, status, headers, body, problems)
+        if len(self.entries) > self.capacity:
+            self.entries.popitem(last=False)
+
+
+def _raw_request(scope: Scope, body: bytes, path_params: dict[str, str]) -> RawRequest:
+    from urllib.parse import parse_qsl
+
+    query = tuple(
+        parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    )
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    return RawRequest(scope["method"], scope["path"], path_params, query, headers, body)
+
+
+def _origin(scope: Scope) -> str:
+    host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
+    if not host and scope.get("server"):
+        server_host, port = scope["server"]
+        host = f"{server_host}:{port}"
+    return f"{scope.get('scheme', 'http')}://{host or '127.0.0.1'}"
+
+
+class Gateway:
+    """Admin API, spec documents, routing errors, body limit and the reply cache."""
+
+    def __init__(self, mock: Mock, inner: ASGIApp, options: Options) -> None:
+        self.mock = mock
+        self.inner = inner
+        self.options = options
+        self.router = Router(mock.operations())
+        self.cache = ReplyCache(options.cache_entries)
+        self.journal: deque[dict[str, Any]] = deque(maxlen=options.journal_size)
+        self.documents = {spec.prefix + "/openapi.json": spec for spec in mock.specs}
+        self.ui_prefixes = tuple(spec.prefix + "/ui" for spec in mock.specs)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.inner(scope, receive, send)
+            return
+        path, method = scope["path"], scope["method"]
+        if path.startswith(self.ui_prefixes):
+            await self.inner(scope, receive, send)
+            return
+        if path in self.documents and method in ("GET", "HEAD"):
+            await _send(send, 200, self._document(self.documents[path], scope))
+            return
+        route = self.router.match(method, path)
+        if route.operation is None:
+            await self._routing_error(route.status, route.provider, route.allow, scope, send)
+            return
+        body = await _read_body(receive, self.options.max_body)
+        if body is None:
+            reply = self.mock.provider(route.provider or "").error(413, "request body too large")
+            await _send(send, 413, encode(reply.body))
+            self._remember(scope, 413, route.operation, "body over the size limit", cached=False)
+            return
+        await self._serve(route.operation, route.path_params, scope, body, send)
+
+    async def _serve(self, op: Operation, params: dict[str, str], scope: Scope, body: bytes,
+                     send: Send) -> None:  # fmt: skip
+        headers = tuple(scope["headers"])
+        key = (scope["method"], scope["path"], scope.get("query_string", b""), body, headers)
+        now = time.time()
+        hit = self.cache.get(key, now)
+        if hit is not None:
+            status, out_headers, payload, problems = hit
+            await send({"type": "http.response.start", "status": status, "headers": out_headers})
+            await send({"type": "http.response.body", "body": payload})
+            self._remember(scope, status, op, problems, cached=True)
+            return
+        captured: dict[str, Any] = {"body": b""}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                captured["body"] += message.get("body", b"")
+
+        # The body was read here already; handlers take it from the scope, Connexion never needs it.
+        await self.inner({**scope, BODY_KEY: body}, _replay(b""), capture)
+        status = captured.get("status", 500)
+        valid_until, problems, out_headers = 0.0, "", []
+        for name, value in captured.get("headers", []):
+            if name == VALID_UNTIL.encode():
+                valid_until = float(value)
+            elif name == PROBLEMS.encode():
+                problems = value.decode()
+            else:
+                out_headers.append((name, value))
+        if valid_until > now:
+            self.cache.put(key, valid_until, status, out_headers, captured["body"], problems)
+        await send({"type": "http.response.start", "status": status, "headers": out_headers})
+        await send({"type": "http.response.body", "body": captured["body"]})
+        self._remember(scope, status, op, problems, cached=False)
+
+    async def _routing_error(self, status: int, provider: str | None, allow: tuple[str, ...],
+                             scope: Scope, send: Send) -> None:  # fmt: skip
+        message = "method not allowed" if status == 405 else f"no such endpoint: {scope['path']}"
+        if provider is None:
+            body = encode({"error": "not_found", "message": message, "hint": self._hint()})
+        else:
+            body = encode(self.mock.provider(provider).error(status, message).body)
+        extra = [(b"allow", ", ".join(allow).encode())] if allow else []
+        await _send(send, status, body, extra)
+        self._remember(scope, status, None, message, cached=False)
+
+    def _hint(self) -> str:
+        return "served: " + ", ".join(
+            f"{op.method} {op.full_path}" for op in self.mock.operations()
+        )
+
+    def _document(self, spec: Spec, scope: Scope) -> bytes:
+        """The 3.1 document as written, with this mock as its first server."""
+        doc = dict(spec.document)
+        here = {"url": _origin(scope) + spec.prefix, "description": "this recmock server"}
+        doc["servers"] = [here, *spec.document.get("servers", [])[1:]]
+        return encode(doc)
+
+    def _remember(self, scope: Scope, status: int, op: Operation | None, problems: str,
+                  *, cached: bool) -> None:  # fmt: skip
+        self.journal.append({
+            "time": round(time.time(), 3),
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": scope.get("query_string", b"").decode("latin-1"),
+            "status": status,
+            "operation": f"{op.spec_name}#{op.operation_id}" if op else None,
+            "problems": [p for p in problems.split("\n") if p],
+            "cached": cached,
+        })  # fmt: skip
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body (chunked or not); None once it exceeds `limit` bytes."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _send(
+    send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send(
+        {"type": "http.response.start", "status": status, "headers": headers + (extra or [])}
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _handler_for(mock: Mock, op: Operation) -> Callable[..., Awaitable[Response]]:
+    async def handler() -> Response:
+        from connexion import request
+
+        scope = request.scope
+        raw = _raw_request(scope, scope.get(BODY_KEY, b""), dict(request.path_params))
+        outcome = mock.handle(op, raw, origin=_origin(scope), wall_clock=time.time())
+        reply = outcome.reply
+        headers = {**reply.headers, VALID_UNTIL: repr(reply.valid_until)}
+        if outcome.problems:
+            headers[PROBLEMS] = "\n".join(outcome.problems).replace("\r", " ")
+        return Response(encode(reply.body), reply.status, headers, media_type="application/json")
+
+    return handler
+
+
+def create_app(mock: Mock, options: Options | None = None) -> ASGIApp:
+    """The ASGI application serving every spec of `mock` on one port."""
+    options = options or Options()
+    middlewares = [ServerErrorMiddleware, ExceptionMiddleware, SwaggerUIMiddleware,
+                   RoutingMiddleware, LifespanMiddleware, ContextMiddleware]  # fmt: skip
+    app = AsyncApp(__name__, middlewares=middlewares)
+    for spec in mock.specs:
+        handlers = {op.operation_id: _handler_for(mock, op) for op in spec.operations}
+        app.add_api(
+            connexion_view(spec),
+            base_path=spec.prefix,
+            name=spec.name,
+            resolver=Resolver(function_resolver=handlers.__getitem__),
+        )
+    gateway = Gateway(mock, app, options)
+    if not options.cors_origins:
+        return gateway
+    return CORSMiddleware(
+        gateway,
+        allow_origins=list(options.cors_origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=CORS_HEADERS,
+        expose_headers=["Link", "Retry-After", "X-Recmock-Scenario"],
+        max_age=600,
+    )
+
+
+def json_problem(message: str) -> bytes:
+    """A generic JSON error for requests outside every provider's prefix."""
+    return json.dumps({"error": message}).encode()

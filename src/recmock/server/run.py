@@ -1,0 +1,140 @@
+"""Turn CLI options into a running uvicorn server (one process or several workers)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from recmock.errors import ConfigError
+from recmock.providers import Credentials
+from recmock.server.app import ASGIApp, Options, create_app
+from recmock.server.pipeline import Mock
+from recmock.specs import SPECS_DIR, load_specs, select_specs
+from recmock.world import DEFAULT_NOW, World
+
+CONFIG_ENV = "RECMOCK_SERVE_CONFIG"
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """Everything needed to build the app, serialisable so worker processes rebuild it."""
+
+    seed: int = 0
+    now: int = DEFAULT_NOW
+    variants: dict[str, str] = field(default_factory=lambda: {"plugnmeet": "v2"})
+    credentials: Credentials = field(default_factory=Credentials)
+    cors_origins: tuple[str, ...] = ("*",)
+    admin: bool = True
+    specs_dir: str = str(SPECS_DIR)
+
+
+def parse_now(value: str) -> int:
+    """The world's clock from a flag: '' (fixed default), 'wall', unix seconds or RFC 3339."""
+    if not value:
+        return DEFAULT_NOW
+    if value == "wall":
+        return int(time.time())
+    if value.isdigit():
+        return int(value)
+    try:
+        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        raise ConfigError(
+            f"--now: expected unix seconds, RFC 3339 or 'wall', got {value!r}"
+        ) from None
+
+
+def build_mock(config: ServeConfig) -> Mock:
+    """Load and select the specs and build the world they are served from."""
+    specs = select_specs(load_specs(Path(config.specs_dir)), config.variants)
+    return Mock(specs, World(seed=config.seed, now=config.now), config.credentials)
+
+
+def build_app(config: ServeConfig, mock: Mock | None = None) -> ASGIApp:
+    """The ASGI app for `config` (reusing `mock` when the caller already built it)."""
+    options = Options(cors_origins=config.cors_origins, admin=config.admin)
+    return create_app(mock or build_mock(config), options)
+
+
+def app_from_env() -> ASGIApp:
+    """uvicorn factory for worker processes: the parent passes its config in the environment."""
+    raw = json.loads(os.environ[CONFIG_ENV])
+    raw["credentials"] = Credentials(**raw["credentials"])
+    raw["cors_origins"] = tuple(raw["cors_origins"])
+    return build_app(ServeConfig(**raw))
+
+
+def config_from_args(args: argparse.Namespace) -> ServeConfig:
+    """The ServeConfig the `serve` flags describe."""
+    creds = Credentials(**{
+        name: getattr(args, name) for name in (f.name for f in dataclasses.fields(Credentials))
+    })  # fmt: skip
+    cors: tuple[str, ...] = () if args.no_cors else tuple(args.cors_origin or ["*"])
+    return ServeConfig(
+        seed=args.seed,
+        now=parse_now(args.now),
+        variants={"plugnmeet": args.plugnmeet_version},
+        credentials=creds,
+        cors_origins=cors,
+        admin=not args.no_admin,
+    )
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """True when nothing listens on host:port, so we can say so before uvicorn's traceback."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the server until SIGINT/SIGTERM; uvicorn finishes in-flight requests on the way out."""
+    import uvicorn
+
+    config = config_from_args(args)
+    if args.workers < 1:
+        raise ConfigError(f"--workers: expected at least 1, got {args.workers}")
+    if not port_is_free(args.host, args.port):
+        raise ConfigError(
+            f"--port {args.port}: {args.host}:{args.port} is already in use; "
+            f"stop the other server or pick another port (e.g. --port {args.port + 1})"
+        )
+    mock = build_mock(config)  # fails fast on bad specs, in the parent, with a clear message
+    app = build_app(config, mock)
+    if args.host not in ("127.0.0.1", "localhost", "::1") and config.admin:
+        print(
+            f"recmock: warning: listening on {args.host}: the /__recmock/ admin API is reachable "
+            "from other machines; pass --no-admin to disable it",
+            file=sys.stderr,
+        )
+    _banner(mock, args)
+    common: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": args.log_level,
+                              "timeout_graceful_shutdown": 10}  # fmt: skip
+    if args.workers == 1:
+        uvicorn.run(app, **common)
+    else:
+        os.environ[CONFIG_ENV] = json.dumps(dataclasses.asdict(config))
+        uvicorn.run("recmock.server.run:app_from_env", factory=True, workers=args.workers, **common)
+    return 0
+
+
+def _banner(mock: Mock, args: argparse.Namespace) -> None:
+    base = f"http://{args.host}:{args.port}"
+    lines = [f"recmock serving on {base} (seed {args.seed})"]
+    for op in mock.operations():
+        lines.append(f"  {op.method:4} {base}{op.full_path}   [{op.spec_name}]")
+    lines.append("  Swagger UI: " + ", ".join(f"{base}{s.prefix}/ui/" for s in mock.specs))
+    print("\n".join(lines), file=sys.stderr, flush=True)

@@ -1,0 +1,317 @@
+"""The seeded world: rooms -> sessions -> recordings, derived lazily from (seed, id).
+
+Nothing is generated at start-up. A session's recordings are a pure function of the seed and
+the session id, so every provider's view of a session agrees, and any well-formed id "exists"
+in the open world. A recording id encodes its session and index (see `recording_id`), so a
+detail lookup of an id seen in a list returns the same recording without any shared state.
+
+Status follows from time: the world has a fixed `now`; a recording whose stop lies after `now`
+is still RECORDING/PAUSED, one stopped but not yet uploaded is UPLOADING, and so on. That one
+rule gives every lifecycle invariant (stopped only once stopped, sizes only once uploaded).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any
+
+from recmock.errors import ConfigError
+from recmock.generate import Pools, derive_int, pools_for, rng_for, uuid4_from
+
+STATUSES = ("INVOKED", "RECORDING", "PAUSED", "UPLOADING", "UPLOADED", "ERRORED")
+STOPPED = frozenset({"UPLOADING", "UPLOADED", "ERRORED"})
+MAX_RECORDINGS_PER_SESSION = 64  # six bits of a recording id hold the index (see recording_id)
+DEFAULT_NOW = 1_764_000_000  # 2025-11-24T16:00:00Z: fixed so that a seed means the same bytes
+_MASK = 0x5A17_C3E9_0B6D_42F8_9E31_7A05_C4D2_B86F
+_VERSION_BITS = 0xF << 76
+_VARIANT_BITS = 0x3 << 62
+
+
+@dataclass(frozen=True)
+class WorldShape:
+    """How big and how busy an open world is; scenarios choose these."""
+
+    sessions_per_room: tuple[int, int] = (2, 12)
+    recordings_per_session: tuple[int, int] = (1, 6)
+    live_fraction: float = 0.08
+    error_fraction: float = 0.05
+    history_days: int = 180
+
+    def __post_init__(self) -> None:
+        for name in ("sessions_per_room", "recordings_per_session"):
+            low, high = getattr(self, name)
+            if not 0 <= low <= high:
+                raise ConfigError(f"{name}: expected 0 <= low <= high, got [{low}, {high}]")
+        if self.recordings_per_session[1] > MAX_RECORDINGS_PER_SESSION:
+            raise ConfigError(
+                f"recordings_per_session: at most {MAX_RECORDINGS_PER_SESSION} per session, "
+                f"got {self.recordings_per_session[1]}; spread recordings over more sessions"
+            )
+        for name in ("live_fraction", "error_fraction"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(
+                    f"{name}: expected a fraction in [0, 1], got {getattr(self, name)}"
+                )
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who started or stopped a recording."""
+
+    name: str
+    user_id: str
+    kind: str  # USER or ORGANIZATION
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """One recording in provider-neutral terms; providers render it in their own shape."""
+
+    id: str
+    session_id: str
+    index: int
+    status: str
+    invoked: int
+    started: int | None = None
+    stopped: int | None = None
+    uploaded: int | None = None  # when the file became available
+    size: int | None = None  # bytes of the video file, once uploaded
+    audio_size: int | None = None
+    start_reason: str = "API_CALL"
+    stop_reason: str | None = None
+    started_by: Caller | None = None
+    stopped_by: Caller | None = None
+    title: str = ""
+    description: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> int | None:
+        """Seconds recorded; only known once the recording stopped."""
+        if self.started is None or self.stopped is None:
+            return None
+        return self.stopped - self.started
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A room session (a meeting instance) and its recordings in time order."""
+
+    id: str
+    created: int
+    name: str
+    recordings: tuple[Recording, ...]
+    host: Caller
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Explicit rooms and sessions a scenario pins; `closed` makes unknown ids not exist."""
+
+    rooms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    sessions: Mapping[str, Session] = field(default_factory=dict)
+    closed: bool = False
+
+
+def canonical_session_id(value: str) -> str:
+    """The world's key for a session: any UUID with the v4 version and variant bits set."""
+    number = uuid.UUID(value).int
+    number = (number & ~_VERSION_BITS) | (4 << 76)
+    number = (number & ~_VARIANT_BITS) | (2 << 62)
+    return str(uuid.UUID(int=number))
+
+
+def recording_id(session_id: str, index: int) -> str:
+    """A recording's UUID: its session's UUID masked, with `index` in the six fixed bits."""
+    number = uuid.UUID(canonical_session_id(session_id)).int ^ _MASK
+    number = (number & ~_VERSION_BITS) | ((index >> 2) << 76)
+    number = (number & ~_VARIANT_BITS) | ((index & 0x3) << 62)
+    return str(uuid.UUID(int=number))
+
+
+def split_recording_id(value: str) -> tuple[str, int]:
+    """Inverse of `recording_id`: (canonical session id, index)."""
+    number = uuid.UUID(value).int
+    index = ((number >> 76) & 0xF) << 2 | ((number >> 62) & 0x3)
+    return canonical_session_id(str(uuid.UUID(int=number ^ _MASK))), index
+
+
+def session_id_from_any(value: str) -> str:
+    """Map a provider's session id onto a world UUID.
+
+    UUIDs map to themselves; Zoom's base64 ids (16 bytes, e.g. KkMHZ4y8QhSUWAHi5sWvfg==) decode
+    to the same UUID bytes; anything else is hashed into a stable UUID.
+    """
+    try:
+        return canonical_session_id(value)
+    except ValueError:
+        pass
+    try:
+        raw = base64.b64decode(value, validate=True)
+        if len(raw) == 16:
+            return canonical_session_id(str(uuid.UUID(bytes=raw)))
+    except (binascii.Error, ValueError):
+        pass
+    return canonical_session_id(str(uuid.uuid5(uuid.NAMESPACE_URL, f"recmock:{value}")))
+
+
+def zoom_session_id(session_id: str) -> str:
+    """The base64 form Zoom uses for a session UUID."""
+    return base64.b64encode(uuid.UUID(session_id).bytes).decode()
+
+
+class World:
+    """A deterministic dataset: the same (seed, now, shape, catalog) always gives the same data."""
+
+    def __init__(
+        self,
+        seed: int = 0,
+        now: int = DEFAULT_NOW,
+        shape: WorldShape | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
+        self.seed = seed
+        self.now = now
+        self.shape = shape or WorldShape()
+        self.catalog = catalog or Catalog()
+        self.pools: Pools = pools_for(seed)
+        # Bounded caches keep memory flat however many ids clients invent.
+        self.session = lru_cache(maxsize=8192)(self._session)
+        self.room_sessions = lru_cache(maxsize=4096)(self._room_sessions)
+
+    def _room_sessions(self, room_id: str) -> tuple[str, ...] | None:
+        """The session ids of a room, oldest first; None when the room does not exist."""
+        if room_id in self.catalog.rooms:
+            return self.catalog.rooms[room_id]
+        if self.catalog.closed:
+            return None
+        rng = rng_for(self.seed, "room", room_id)
+        low, high = self.shape.sessions_per_room
+        return tuple(canonical_session_id(uuid4_from(rng)) for _ in range(rng.randint(low, high)))
+
+    def _session(self, session_id: str) -> Session | None:
+        """A session by its canonical id; None when it does not exist (closed world)."""
+        if session_id in self.catalog.sessions:
+            return self.catalog.sessions[session_id]
+        if self.catalog.closed:
+            return None
+        return derive_session(self.seed, self.now, self.shape, self.pools, session_id)
+
+    def recording(self, rec_id: str) -> Recording | None:
+        """A recording by id: the one its id encodes, or (open world) a solo recording."""
+        try:
+            session_key, index = split_recording_id(rec_id)
+        except ValueError:
+            return None
+        for candidate in (self.session(session_key),):
+            if candidate and index < len(candidate.recordings):
+                found = candidate.recordings[index]
+                if found.id == rec_id:
+                    return found
+        for session in self.catalog.sessions.values():
+            for rec in session.recordings:
+                if rec.id == rec_id:
+                    return rec
+        if self.catalog.closed:
+            return None
+        solo = session_id_from_any(f"solo:{rec_id}")
+        solo_session = derive_session(self.seed, self.now, self.shape, self.pools, solo, minimum=1)
+        return replace(solo_session.recordings[-1], id=rec_id)
+
+
+def _caller(rng: Any, pools: Pools) -> Caller:
+    return Caller(name=rng.choice(pools.names), user_id=uuid4_from(rng), kind="USER")
+
+
+def derive_session(
+    seed: int, now: int, shape: WorldShape, pools: Pools, session_id: str, *, minimum: int = 0
+) -> Session:
+    """The open-world session for an id: its recordings laid out in time, status from `now`."""
+    rng = rng_for(seed, "session", session_id)
+    live = rng.random() < shape.live_fraction
+    low, high = shape.recordings_per_session
+    target = max(minimum, rng.randint(max(low, 1) if minimum else low, high))
+    # Lay the recordings out relative to the session start, then place the session in time.
+    plan: list[tuple[int, int, int]] = []  # (invoke offset, start delay, duration)
+    offset = rng.randint(20, 600)
+    for _ in range(target):
+        delay, duration = rng.randint(1, 8), rng.randint(45, 5400 if not live else 1500)
+        plan.append((offset, delay, duration))
+        offset += delay + duration + rng.randint(15, 1200)
+    span = offset
+    if live and span > 120:
+        created = now - rng.randint(60, span - 30)
+    else:
+        created = now - span - rng.randint(3600, shape.history_days * 86400)
+    host = _caller(rng, pools)
+    recordings: list[Recording] = []
+    for index, (invoke_at, delay, duration) in enumerate(plan):
+        invoked = created + invoke_at
+        if invoked > now and len(recordings) >= minimum:
+            break
+        invoked = min(invoked, now)
+        recordings.append(
+            _recording(rng, pools, now, shape, session_id, index, invoked, delay, duration, host)
+        )
+    return Session(
+        id=session_id,
+        created=created,
+        name=rng.choice(pools.titles),
+        recordings=tuple(recordings),
+        host=host,
+    )
+
+
+def _recording(
+    rng: Any, pools: Pools, now: int, shape: WorldShape, session_id: str, index: int,
+    invoked: int, delay: int, duration: int, host: Caller,
+) -> Recording:  # fmt: skip
+    started: int | None = invoked + delay
+    stopped: int | None = invoked + delay + duration
+    upload_secs = 5 + duration // 30
+    errored = rng.random() < shape.error_fraction
+    bitrate = rng.randint(90_000, 420_000)  # bytes per second of video
+    reason = "RECORD_ON_START" if index == 0 and rng.random() < 0.4 else "API_CALL"
+    base = {
+        "id": recording_id(session_id, index),
+        "session_id": session_id,
+        "index": index,
+        "invoked": invoked,
+        "start_reason": reason,
+        "started_by": None if reason == "RECORD_ON_START" else host,
+        "title": rng.choice(pools.titles),
+        "description": rng.choice(pools.sentences),
+        "extra": {"course": rng.choice(pools.words), "cohort": str(rng.randint(2019, 2026))},
+    }
+    assert started is not None and stopped is not None
+    if started > now:
+        return Recording(status="INVOKED", **base)
+    if stopped > now:
+        status = "PAUSED" if rng.random() < 0.25 else "RECORDING"
+        return Recording(status=status, started=started, **base)
+    stop_reason = "ALL_PEERS_LEFT" if rng.random() < 0.3 else "API_CALL"
+    stopper = None if stop_reason == "ALL_PEERS_LEFT" else host
+    if errored:
+        return Recording(
+            status="ERRORED", started=started, stopped=stopped, stop_reason="INTERNAL_ERROR", **base
+        )
+    if stopped + upload_secs > now:
+        return Recording(
+            status="UPLOADING", started=started, stopped=stopped, stop_reason=stop_reason,
+            stopped_by=stopper, **base,
+        )  # fmt: skip
+    return Recording(
+        status="UPLOADED", started=started, stopped=stopped, uploaded=stopped + upload_secs,
+        size=duration * bitrate, audio_size=duration * rng.randint(12_000, 20_000),
+        stop_reason=stop_reason, stopped_by=stopper, **base,
+    )  # fmt: skip
+
+
+def stable_choice(seed: int, key: str, options: tuple[str, ...]) -> str:
+    """A deterministic pick for small per-entity decorations (regions, buckets)."""
+    return options[derive_int(seed, key) % len(options)]
