@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from typing import Any
 
+from recmock.auth import hmac_hex
 from recmock.providers.base import FOREVER, Provider, Reply, View
 from recmock.specs import Operation
 from recmock.validation import Issue, Parsed, RawRequest
@@ -13,11 +13,6 @@ from recmock.world import Recording, Session
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 SUBTITLE_LABELS = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español"}
-
-
-def signature(body: bytes, secret: str) -> str:
-    """The HASH-SIGNATURE header value: hex HMAC-SHA256 of the raw body."""
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def effective_paging(params: dict[str, Any]) -> tuple[int, int, str]:
@@ -45,7 +40,7 @@ class PlugNmeet(Provider):
         key = raw.header("api-key")
         if not hmac.compare_digest(key.encode(), creds.plugnmeet_key.encode()):
             return Reply(401, self._body(op, False, "invalid API key", "INVALID_API_KEY"))
-        expected = signature(raw.body, creds.plugnmeet_secret)
+        expected = hmac_hex(raw.body, creds.plugnmeet_secret)
         given = raw.header("hash-signature").lower()
         if not hmac.compare_digest(given.encode(), expected.encode()):
             msg = "invalid token or signature"

@@ -15,6 +15,7 @@ from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from connexion import AsyncApp
 from connexion.middleware.context import ContextMiddleware
@@ -27,6 +28,7 @@ from connexion.resolver import Resolver
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
+from recmock.server import admin
 from recmock.server.pipeline import Mock, encode
 from recmock.server.routing import Router
 from recmock.specs import Operation, Spec, connexion_view
@@ -87,8 +89,6 @@ class ReplyCache:
 
 
 def _raw_request(scope: Scope, body: bytes, path_params: dict[str, str]) -> RawRequest:
-    from urllib.parse import parse_qsl
-
     query = tuple(
         parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     )
@@ -122,6 +122,9 @@ class Gateway:
             await self.inner(scope, receive, send)
             return
         path, method = scope["path"], scope["method"]
+        if path.startswith(admin.PREFIX):
+            await self._admin(scope, receive, send)
+            return
         if path.startswith(self.ui_prefixes):
             await self.inner(scope, receive, send)
             return
@@ -188,6 +191,29 @@ class Gateway:
         extra = [(b"allow", ", ".join(allow).encode())] if allow else []
         await _send(send, status, body, extra)
         self._remember(scope, status, None, message, cached=False)
+
+    async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"][len(admin.PREFIX) :].rstrip("/")
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        if path == "health":
+            await _send(send, 200, encode({"status": "ok"}))
+            return
+        if not self.options.admin or not admin.is_loopback(scope.get("client")):
+            await _send(send, 404, encode({"error": "admin API disabled for this client"}))
+            return
+        method = scope["method"]
+        if path == "journal" and method == "GET":
+            entries = admin.journal_view(self.journal, query)
+            await _send(send, 200, encode({"entries": entries, "count": len(entries)}))
+        elif path == "journal" and method == "DELETE":
+            self.journal.clear()
+            await _send(send, 200, encode({"cleared": True}))
+        elif path == "reset" and method == "POST":
+            self.journal.clear()
+            self.cache.entries.clear()
+            await _send(send, 200, encode({"reset": True}))
+        else:
+            await _send(send, 404, encode({"error": f"no admin endpoint {method} {scope['path']}"}))
 
     def _hint(self) -> str:
         return "served: " + ", ".join(
