@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from recmock.errors import RecmockError
+from recmock.verify.options import add_verify_parser
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
 
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))
     for flag, env, default in CREDENTIAL_FLAGS:
         serve.add_argument(flag, default=_env(env, default), help=f"(env RECMOCK_{env})")
+    add_verify_parser(sub)
     return parser
 
 
@@ -61,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from recmock.server.run import serve
 
             return serve(args)
+        if args.command == "verify":
+            from recmock.verify.command import run_verify
+
+            return run_verify(args)
     except RecmockError as exc:
         print(f"recmock: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

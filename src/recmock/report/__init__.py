@@ -1,0 +1,1 @@
+"""Consumers of verify events: console progress, JUnit XML, HTML."""

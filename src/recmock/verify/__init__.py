@@ -1,0 +1,1 @@
+"""Contract testing of any deployment: Schemathesis + Hypothesis plus recmock's own checks."""
