@@ -14,9 +14,21 @@ contract checker asserts them against any deployment. An invariant is one line o
         forbid: [stopped_time, stop_reason]
 
 Expressions are a tiny, safe subset of Python (parsed with `ast`, never `eval`): field paths
-(`a.b`, mapped over lists), numbers, strings, lists, comparisons, + - *, `len`, `sum`, `abs`,
-`min`, `max`. RFC 3339 strings become unix seconds so times compare and subtract. A field that is
-absent or null makes an invariant vacuous: presence is what `lifecycle` rules are for.
+(`a.b`, mapped over lists), numbers, strings, lists, comparisons, `and`/`or`/`not` (short-circuit,
+as in Python), + - *, `len`, `sum`, `abs`, `min`, `max`. RFC 3339 strings become unix seconds so
+times compare and subtract (a time without an offset is UTC). A field that is absent or null
+makes an invariant vacuous: presence is what `lifecycle` rules are for. There, `require` means
+present and not null, and `forbid` means absent or null: for APIs whose fields are
+required-but-nullable (SignalWire) null is how "not known yet" is written. An expression that
+cannot be evaluated for a record (a string where a number belongs) is reported, never skipped.
+
+The other keys describe behaviour rather than a body, for generators and contract checks:
+
+    items: result.recordings_list        # body path of the record list (or `record:` for one)
+    paging: {style: offset, offset_param: from, limit_param: limit, default_limit: 20,
+             max_limit: 100, clamp: true, total: result.total_recordings}
+    ordering: {param: order_by, field: creation_time, default: DESC}
+    filters: [{param: room_ids, field: room_id, match: in}]
 """
 
 from __future__ import annotations
@@ -25,7 +37,7 @@ import ast
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from recmock.errors import SpecError
@@ -59,7 +71,11 @@ class Lifecycle:
 
 @dataclass(frozen=True)
 class Paging:
-    """How a list operation pages: `offset` (from/limit) or `page` (number/size + token links)."""
+    """How a list operation pages: `offset` (from/limit) or `page` (number/size + token links).
+
+    `offset_param` names the parameter choosing the position: the record offset (`offset`
+    style) or the page number (`page` style, whose later pages are reached through `links`).
+    """
 
     style: str
     limit_param: str
@@ -73,7 +89,10 @@ class Paging:
 
 @dataclass(frozen=True)
 class Ordering:
-    """The request parameter choosing the order and the record field it sorts by."""
+    """The request parameter choosing the order and the record field it sorts by.
+
+    `param` '' means the order is fixed (`default`), e.g. SignalWire lists newest first.
+    """
 
     param: str
     field: str
@@ -82,7 +101,7 @@ class Ordering:
 
 @dataclass(frozen=True)
 class Filter:
-    """A request parameter that restricts records: `in` a list, or `eq` a value."""
+    """A request parameter (query, path or body) restricting records: `in` a list, `eq` a value."""
 
     param: str
     field: str
@@ -104,10 +123,18 @@ class Rules:
     errors: Mapping[str, Any] = field(default_factory=dict)
 
 
-def parse_expr(source: str, where: str) -> Expr:
+PAGING_STYLES = ("offset", "page")
+MATCHES = ("eq", "in")
+ORDERS = ("ASC", "DESC")
+_LIFECYCLE_KEYS = ("when", "require", "forbid")
+
+
+def parse_expr(source: Any, where: str) -> Expr:
     """Parse and vet one expression, naming the spec field on error."""
+    if not isinstance(source, str):
+        raise SpecError(f"{where}: expected an expression string, got {source!r}")
     try:
-        tree = ast.parse(source, mode="eval").body
+        tree = ast.parse(source.strip(), mode="eval").body
     except SyntaxError as exc:
         raise SpecError(f"{where}: {source!r}: not a rule expression: {exc.msg}") from None
     for node in ast.walk(tree):
@@ -117,6 +144,12 @@ def parse_expr(source: str, where: str) -> Expr:
             isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS
         ):
             raise SpecError(f"{where}: {source!r}: only {sorted(_FUNCTIONS)} may be called")
+        if isinstance(node, ast.Attribute) and not isinstance(node.value, ast.Name | ast.Attribute):
+            raise SpecError(f"{where}: {source!r}: .{node.attr} must follow a field path")
+        if isinstance(node, ast.Constant) and not isinstance(
+            node.value, str | int | float | type(None)
+        ):
+            raise SpecError(f"{where}: {source!r}: constant {node.value!r} is not allowed")
     return Expr(source, tree)
 
 
@@ -132,45 +165,94 @@ def parse_rules(raw: Any, where: str) -> Rules:
         raise SpecError(
             f"{where}: unknown keys {sorted(unknown)}; expected some of {sorted(known)}"
         )
-
-    def build(cls: type, key: str) -> Any:
-        value = raw.get(key)
-        if value is None:
-            return None
-        try:
-            return cls(**value)
-        except TypeError as exc:
-            raise SpecError(f"{where}.{key}: {exc}") from None
-
-    try:
-        filters = tuple(Filter(**f) for f in raw.get("filters", []))
-    except TypeError as exc:
-        raise SpecError(f"{where}.filters: {exc}") from None
-    lifecycle = tuple(
-        Lifecycle(
-            when=parse_expr(entry["when"], f"{where}.lifecycle[{i}].when"),
-            require=tuple(entry.get("require", ())),
-            forbid=tuple(entry.get("forbid", ())),
+    paging = _build(Paging, raw.get("paging"), f"{where}.paging")
+    if paging is not None:
+        _one_of(paging.style, PAGING_STYLES, f"{where}.paging.style")
+        if not 1 <= paging.default_limit <= paging.max_limit:
+            raise SpecError(
+                f"{where}.paging: expected 1 <= default_limit <= max_limit, "
+                f"got {paging.default_limit} and {paging.max_limit}"
+            )
+    ordering = _build(Ordering, raw.get("ordering"), f"{where}.ordering")
+    if ordering is not None:
+        _one_of(ordering.default, ORDERS, f"{where}.ordering.default")
+    filters = []
+    for i, entry in enumerate(_list(raw.get("filters"), f"{where}.filters")):
+        found = _build(Filter, entry, f"{where}.filters[{i}]")
+        _one_of(found.match, MATCHES, f"{where}.filters[{i}].match")
+        filters.append(found)
+    lifecycle = []
+    for i, entry in enumerate(_list(raw.get("lifecycle"), f"{where}.lifecycle")):
+        at = f"{where}.lifecycle[{i}]"
+        if not isinstance(entry, Mapping) or "when" not in entry:
+            raise SpecError(f"{at}: expected a mapping with `when`, got {entry!r}")
+        extra = set(entry) - set(_LIFECYCLE_KEYS)
+        if extra:
+            raise SpecError(f"{at}: unknown keys {sorted(extra)}; expected {list(_LIFECYCLE_KEYS)}")
+        lifecycle.append(
+            Lifecycle(
+                when=parse_expr(entry["when"], f"{at}.when"),
+                require=_names(entry.get("require"), f"{at}.require"),
+                forbid=_names(entry.get("forbid"), f"{at}.forbid"),
+            )
         )
-        for i, entry in enumerate(raw.get("lifecycle", []))
-    )
+    for key in ("items", "record"):
+        if not isinstance(raw.get(key, ""), str):
+            raise SpecError(f"{where}.{key}: expected a body path string, got {raw[key]!r}")
+    errors = raw.get("errors", {})
+    if not isinstance(errors, Mapping):
+        raise SpecError(f"{where}.errors: expected a mapping, got {errors!r}")
     return Rules(
         items=raw.get("items", ""),
         record=raw.get("record", ""),
-        paging=build(Paging, "paging"),
-        ordering=build(Ordering, "ordering"),
-        filters=filters,
+        paging=paging,
+        ordering=ordering,
+        filters=tuple(filters),
         invariants=tuple(
             parse_expr(s, f"{where}.invariants[{i}]")
-            for i, s in enumerate(raw.get("invariants", []))
+            for i, s in enumerate(_list(raw.get("invariants"), f"{where}.invariants"))
         ),
         document_invariants=tuple(
             parse_expr(s, f"{where}.document_invariants[{i}]")
-            for i, s in enumerate(raw.get("document_invariants", []))
+            for i, s in enumerate(
+                _list(raw.get("document_invariants"), f"{where}.document_invariants")
+            )
         ),
-        lifecycle=lifecycle,
-        errors=dict(raw.get("errors", {})),
+        lifecycle=tuple(lifecycle),
+        errors=dict(errors),
     )
+
+
+def _build(cls: type, value: Any, where: str) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise SpecError(f"{where}: expected a mapping, got {value!r}")
+    try:
+        return cls(**value)
+    except TypeError as exc:
+        raise SpecError(f"{where}: {exc}") from None
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise SpecError(f"{where}: expected a list, got {value!r}")
+    return value
+
+
+def _names(value: Any, where: str) -> tuple[str, ...]:
+    names = _list(value, where)
+    bad = [n for n in names if not isinstance(n, str) or not n]
+    if bad:
+        raise SpecError(f"{where}: expected field paths (strings), got {bad!r}")
+    return tuple(names)
+
+
+def _one_of(value: Any, allowed: tuple[str, ...], where: str) -> None:
+    if value not in allowed:
+        raise SpecError(f"{where}: expected one of {list(allowed)}, got {value!r}")
 
 
 def get_path(document: Any, path: str, default: Any = None) -> Any:
@@ -185,20 +267,26 @@ def get_path(document: Any, path: str, default: Any = None) -> Any:
 
 def violations(rules: Rules, body: Any) -> list[str]:
     """Every rule the 2xx `body` breaks, as one-line explanations (empty when it conforms)."""
-    problems = [f"{e.source} is false" for e in rules.document_invariants if _fails(e, body)]
-    records = records_of(rules, body)
-    for index, record in enumerate(records):
-        where = f"{rules.items or rules.record}[{index}]" if rules.items else rules.record
-        problems += [f"{where}: {e.source} is false" for e in rules.invariants if _fails(e, record)]
+    problems = [f"{p}" for e in rules.document_invariants if (p := _problem(e, body))]
+    for index, record in enumerate(records_of(rules, body)):
+        where = f"{rules.items}[{index}]" if rules.items else rules.record
+        problems += [f"{where}: {p}" for e in rules.invariants if (p := _problem(e, record))]
         for rule in rules.lifecycle:
-            if rule.when.evaluate(record) is not True:
+            try:
+                applies = rule.when.evaluate(record) is True
+            except (TypeError, ValueError, ArithmeticError) as exc:
+                problems.append(f"{where}: {rule.when.source} cannot be evaluated: {exc}")
+                continue
+            if not applies:
                 continue
             for name in rule.require:
                 if get_path(record, name) is None:
                     problems.append(f"{where}: {name} is required when {rule.when.source}")
             for name in rule.forbid:
-                if get_path(record, name, _MISSING) is not _MISSING:
-                    problems.append(f"{where}: {name} must be absent when {rule.when.source}")
+                if get_path(record, name) is not None:
+                    problems.append(
+                        f"{where}: {name} must be absent or null when {rule.when.source}"
+                    )
     return problems
 
 
@@ -213,9 +301,15 @@ def records_of(rules: Rules, body: Any) -> list[Mapping[str, Any]]:
     return []
 
 
-def _fails(expr: Expr, record: Any) -> bool:
-    value = expr.evaluate(record)
-    return value is not _MISSING and value is not True
+def _problem(expr: Expr, record: Any) -> str | None:
+    """Why `record` breaks `expr`, or None when it holds (or is vacuous)."""
+    try:
+        value = expr.evaluate(record)
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        return f"{expr.source} cannot be evaluated: {exc}"
+    if value is _MISSING or value is True:
+        return None
+    return f"{expr.source} is false"
 
 
 class _Vacuous(Exception):
@@ -246,9 +340,12 @@ def _as_number(value: Any) -> Any:
     """RFC 3339 strings become unix seconds so that times compare and subtract."""
     if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] in "Tt ":
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
             return value
+        if moment.tzinfo is None:  # no offset: read as UTC, never as the machine's zone
+            moment = moment.replace(tzinfo=UTC)
+        return moment.timestamp()
     return value
 
 
@@ -278,8 +375,13 @@ def _eval(node: ast.expr, record: Any) -> Any:
         value = _eval(node.operand, record)
         return (not value) if isinstance(node.op, ast.Not) else -value
     if isinstance(node, ast.BoolOp):
-        values = [_eval(v, record) for v in node.values]
-        return all(values) if isinstance(node.op, ast.And) else any(values)
+        # Short-circuit like Python, so `status != 'ERRORED' or stop_reason.reason == ...`
+        # holds for other statuses even when the right-hand field is absent.
+        wanted = isinstance(node.op, ast.Or)
+        for operand in node.values:
+            if bool(_eval(operand, record)) is wanted:
+                return wanted
+        return not wanted
     if isinstance(node, ast.BinOp):
         return _BINARY[type(node.op)](_eval(node.left, record), _eval(node.right, record))
     if isinstance(node, ast.Call):
