@@ -32,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--plugnmeet-version", choices=["v1", "v2"], default=_env("PLUGNMEET_VERSION", "v2")
     )
     serve.add_argument("--workers", type=int, default=int(_env("WORKERS", "1")))
+    serve.add_argument("--scenario", default=_env("SCENARIO", "default"), help="default scenario")
+    serve.add_argument("--specs", default=_env("SPECS", ""), help="specs directory")
+    serve.add_argument("--fixtures", default=_env("FIXTURES", ""), help="scenario directory")
+    serve.add_argument("--watch", action="store_true", help="reload specs and fixtures on change")
     serve.add_argument("--no-cors", action="store_true", help="send no CORS headers")
     serve.add_argument("--cors-origin", action="append", default=None,
                        help="allowed browser origin (repeatable; default any)")  # fmt: skip

@@ -49,6 +49,9 @@ class Operation:
     request_body: Schema | None
     responses: Mapping[str, Schema | None]  # status ("200") -> JSON body schema
     rules: Rules = field(default_factory=Rules)
+    examples: Mapping[str, Mapping[str, Json]] = field(
+        default_factory=dict
+    )  # status -> name -> value
 
     @property
     def full_path(self) -> str:
@@ -140,6 +143,14 @@ def _json_schema(content: Mapping[str, Any] | None) -> Schema | None:
     return media.get("schema") if isinstance(media, Mapping) else None
 
 
+def _json_examples(content: Mapping[str, Any] | None) -> dict[str, Json]:
+    media = (content or {}).get("application/json") or {}
+    found = {name: ex.get("value") for name, ex in (media.get("examples") or {}).items()}
+    if "example" in media:
+        found.setdefault("default", media["example"])
+    return found
+
+
 def _operations(
     path: Path, document: dict[str, Any], name: str, prefix: str
 ) -> Iterator[Operation]:
@@ -169,6 +180,10 @@ def _operations(
                 str(code): _json_schema(resp.get("content"))
                 for code, resp in (op.get("responses") or {}).items()
             }
+            examples = {
+                str(code): _json_examples(resp.get("content"))
+                for code, resp in (op.get("responses") or {}).items()
+            }
             yield Operation(
                 spec_name=name,
                 provider=provider,
@@ -180,6 +195,7 @@ def _operations(
                 request_body=_json_schema(body.get("content")) if body else None,
                 responses=responses,
                 rules=parse_rules(op.get("x-recmock", {}), f"{where}.x-recmock"),
+                examples=examples,
             )
 
 

@@ -14,7 +14,6 @@ from recmock.world import Caller, Recording, stable_choice
 
 ACCOUNT = re.compile(r"^[0-9a-f]{32}$")
 STORAGE_TYPES = ("aws", "azure", "digitalocean", "gcs")
-URL_LIFETIME = 3600  # seconds a signed download URL stays valid after the world's `now`
 
 
 def envelope(status: int, code: int, message: str) -> Reply:
@@ -97,6 +96,6 @@ def render(view: View, rec: Recording) -> dict[str, Any]:
     if rec.status == "UPLOADED":
         data["download_url"] = f"https://{host}/{rec.id}/video.mp4?token={rec.id[:8]}"
         data["audio_download_url"] = f"https://{host}/{rec.id}/audio.mp3?token={rec.id[:8]}"
-        data["download_url_expiry"] = rfc3339(world.now + URL_LIFETIME)
+        data["download_url_expiry"] = rfc3339(world.now + world.shape.link_lifetime)
         data["file_size"] = rec.size
     return data

@@ -125,7 +125,8 @@ def render(view: View, session_id: str, rec: Recording, ttl: int) -> dict[str, A
     host = view.world.pools.hosts[rec.index % len(view.world.pools.hosts)]
     uri = None
     if rec.status == "UPLOADED":
-        uri = f"https://{host}/video/recordings/{rec.id}.mp4?expires={view.world.now + ttl}"
+        expires = view.world.now + min(ttl, view.world.shape.link_lifetime)
+        uri = f"https://{host}/video/recordings/{rec.id}.mp4?expires={expires}"
     minutes = (duration or 0) / 60
     changed = max(t for t in (rec.invoked, rec.started, rec.stopped, rec.uploaded) if t is not None)
     return {

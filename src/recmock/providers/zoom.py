@@ -76,7 +76,10 @@ class Zoom(Provider):
         }
         if params.get("include_fields") == "download_access_token":
             ttl = params.get("ttl", 86400)
-            body["download_access_token"] = download_token(view, requested, view.world.now + ttl)
+            lifetime = min(ttl, view.world.shape.link_lifetime)
+            body["download_access_token"] = download_token(
+                view, requested, view.world.now + lifetime
+            )
         body["password"] = hashlib.sha256(f"{view.world.seed}{requested}".encode()).hexdigest()[:8]
         body["participant_audio_files"] = [
             p for rec in done for p in participant_files(host, view, rec)

@@ -9,7 +9,9 @@ the exact bytes Connexion produced for an identical request while the reply stay
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
@@ -43,6 +45,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 VALID_UNTIL = "x-recmock-valid-until"
 PROBLEMS = "x-recmock-problems"
 BODY_KEY = "recmock.body"
+log = logging.getLogger("recmock")
 CORS_HEADERS = ["Authorization", "API-KEY", "HASH-SIGNATURE", "Content-Type",
                 "X-Recmock-Scenario", "Prefer"]  # fmt: skip
 
@@ -67,9 +70,7 @@ class ReplyCache:
         tuple[Any, ...], tuple[float, int, list[tuple[bytes, bytes]], bytes, str]
     ] = field(default_factory=OrderedDict)
 
-    def get(
-        self, key: tuple[Any, ...], now: float
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes, str] | None:
+    def get(self, key: tuple[Any, ...], now: float) -> tuple[Any, ...] | None:
         """A stored response still valid at `now`."""
         entry = self.entries.get(key)
         if entry is None:
@@ -80,10 +81,9 @@ class ReplyCache:
         self.entries.move_to_end(key)
         return entry[1:]
 
-    def put(self, key: tuple[Any, ...], valid_until: float, status: int,
-            headers: list[tuple[bytes, bytes]], body: bytes, problems: str) -> None:  # fmt: skip
-        """Store a response; the least recently used one goes when full."""
-        self.entries[key] = (valid_until, status, headers, body, problems)
+    def put(self, key: tuple[Any, ...], valid_until: float, *response: Any) -> None:
+        """Store (status, headers, body, problems, scenario); the least recently used goes."""
+        self.entries[key] = (valid_until, *response)
         if len(self.entries) > self.capacity:
             self.entries.popitem(last=False)
 
@@ -150,10 +150,10 @@ class Gateway:
         now = time.time()
         hit = self.cache.get(key, now)
         if hit is not None:
-            status, out_headers, payload, problems = hit
+            status, out_headers, payload, problems, scenario = hit
             await send({"type": "http.response.start", "status": status, "headers": out_headers})
             await send({"type": "http.response.body", "body": payload})
-            self._remember(scope, status, op, problems, cached=True)
+            self._remember(scope, status, op, problems, cached=True, scenario=scenario)
             return
         captured: dict[str, Any] = {"body": b""}
 
@@ -167,19 +167,33 @@ class Gateway:
         # The body was read here already; handlers take it from the scope, Connexion never needs it.
         await self.inner({**scope, BODY_KEY: body}, _replay(b""), capture)
         status = captured.get("status", 500)
-        valid_until, problems, out_headers = 0.0, "", []
+        valid_until, problems, scenario, out_headers = 0.0, "", "", []
+        from_handler = False
         for name, value in captured.get("headers", []):
             if name == VALID_UNTIL.encode():
-                valid_until = float(value)
+                valid_until, from_handler = float(value), True
             elif name == PROBLEMS.encode():
                 problems = value.decode()
+            elif name == b"x-recmock-scenario":
+                scenario = value.decode()
+                out_headers.append((name, value))
             else:
                 out_headers.append((name, value))
+        if not from_handler:
+            # Connexion answered by itself (an exception became its problem+json 500): the
+            # client still gets the provider's documented shape, the log gets the details.
+            log.error("internal error on %s %s: status %s", scope["method"], scope["path"], status)
+            reply = self.mock.provider(op.provider).error(500, "internal error in recmock", op)
+            status, out_headers = 500, [(b"content-type", b"application/json")]
+            captured["body"] = encode(reply.body)
+            problems = "internal error: see the server log"
         if valid_until > now:
-            self.cache.put(key, valid_until, status, out_headers, captured["body"], problems)
+            self.cache.put(
+                key, valid_until, status, out_headers, captured["body"], problems, scenario
+            )
         await send({"type": "http.response.start", "status": status, "headers": out_headers})
         await send({"type": "http.response.body", "body": captured["body"]})
-        self._remember(scope, status, op, problems, cached=False)
+        self._remember(scope, status, op, problems, cached=False, scenario=scenario)
 
     async def _routing_error(self, status: int, provider: str | None, allow: tuple[str, ...],
                              scope: Scope, send: Send) -> None:  # fmt: skip
@@ -211,9 +225,41 @@ class Gateway:
         elif path == "reset" and method == "POST":
             self.journal.clear()
             self.cache.entries.clear()
-            await _send(send, 200, encode({"reset": True}))
+            self.mock.reset()
+            self.mock.active = self.mock.default_scenario
+            await _send(send, 200, encode({"reset": True, "active": self.mock.active}))
+        elif path == "scenarios" and method == "GET":
+            active = self.mock.active
+            listing = [{"name": s.name, "description": s.description, "active": s.name == active}
+                       for s in self.mock.scenarios.values()]  # fmt: skip
+            await _send(send, 200, encode({"scenarios": listing, "active": self.mock.active}))
+        elif path == "scenario" and method == "GET":
+            await _send(send, 200, encode({"active": self.mock.active}))
+        elif path == "scenario" and method in ("PUT", "POST"):
+            await self._set_scenario(receive, send)
         else:
             await _send(send, 404, encode({"error": f"no admin endpoint {method} {scope['path']}"}))
+
+    async def _set_scenario(self, receive: Receive, send: Send) -> None:
+        body = await _read_body(receive, 4096) or b""
+        try:
+            name = (
+                json.loads(body).get("name")
+                if body.strip().startswith(b"{")
+                else body.decode().strip()
+            )
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            name = None
+        if not isinstance(name, str) or name not in self.mock.scenarios:
+            message = {
+                "error": f"unknown scenario {name!r}",
+                "scenarios": sorted(self.mock.scenarios),
+            }
+            await _send(send, 400, encode(message))
+            return
+        self.mock.active = name
+        self.cache.entries.clear()  # replies cached under the old default must not leak through
+        await _send(send, 200, encode({"active": name}))
 
     def _hint(self) -> str:
         return "served: " + ", ".join(
@@ -228,7 +274,7 @@ class Gateway:
         return encode(doc)
 
     def _remember(self, scope: Scope, status: int, op: Operation | None, problems: str,
-                  *, cached: bool) -> None:  # fmt: skip
+                  *, cached: bool, scenario: str = "") -> None:  # fmt: skip
         self.journal.append({
             "time": round(time.time(), 3),
             "method": scope["method"],
@@ -236,6 +282,7 @@ class Gateway:
             "query": scope.get("query_string", b"").decode("latin-1"),
             "status": status,
             "operation": f"{op.spec_name}#{op.operation_id}" if op else None,
+            "scenario": scenario or None,
             "problems": [p for p in problems.split("\n") if p],
             "cached": cached,
         })  # fmt: skip
@@ -280,15 +327,19 @@ async def _send(
     await send({"type": "http.response.body", "body": body})
 
 
-def _handler_for(mock: Mock, op: Operation) -> Callable[..., Awaitable[Response]]:
-    async def handler() -> Response:
+def _handler_for(state: Gateway, op: Operation) -> Callable[..., Awaitable[Response]]:
+    async def handler(**_: Any) -> Response:  # Connexion passes path params; we read scope
         from connexion import request
 
         scope = request.scope
         raw = _raw_request(scope, scope.get(BODY_KEY, b""), dict(request.path_params))
-        outcome = mock.handle(op, raw, origin=_origin(scope), wall_clock=time.time())
+        outcome = state.mock.handle(op, raw, origin=_origin(scope), wall_clock=time.time())
+        if outcome.delay:
+            await asyncio.sleep(outcome.delay)
         reply = outcome.reply
         headers = {**reply.headers, VALID_UNTIL: repr(reply.valid_until)}
+        if outcome.scenario:
+            headers["X-Recmock-Scenario"] = outcome.scenario
         if outcome.problems:
             headers[PROBLEMS] = "\n".join(outcome.problems).replace("\r", " ")
         return Response(encode(reply.body), reply.status, headers, media_type="application/json")
@@ -299,18 +350,20 @@ def _handler_for(mock: Mock, op: Operation) -> Callable[..., Awaitable[Response]
 def create_app(mock: Mock, options: Options | None = None) -> ASGIApp:
     """The ASGI application serving every spec of `mock` on one port."""
     options = options or Options()
+    # Connexion warns about every query parameter the routing view leaves undeclared, on purpose.
+    logging.getLogger("connexion.decorators.parameter").setLevel(logging.CRITICAL)
     middlewares = [ServerErrorMiddleware, ExceptionMiddleware, SwaggerUIMiddleware,
                    RoutingMiddleware, LifespanMiddleware, ContextMiddleware]  # fmt: skip
     app = AsyncApp(__name__, middlewares=middlewares)
+    gateway = Gateway(mock, app, options)
     for spec in mock.specs:
-        handlers = {op.operation_id: _handler_for(mock, op) for op in spec.operations}
+        handlers = {op.operation_id: _handler_for(gateway, op) for op in spec.operations}
         app.add_api(
             connexion_view(spec),
             base_path=spec.prefix,
             name=spec.name,
             resolver=Resolver(function_resolver=handlers.__getitem__),
         )
-    gateway = Gateway(mock, app, options)
     if not options.cors_origins:
         return gateway
     return CORSMiddleware(

@@ -1,43 +1,97 @@
-"""The request pipeline without ASGI: authenticate -> validate -> serve, Prism's order.
+"""The request pipeline without ASGI: choose scenario -> forced code -> overrides -> auth ->
+validate -> serve (Prism's order, plus scenarios).
 
-Everything here is a plain function of (mock state, operation, raw request), which is what
-lets the ASGI edge replay a reply for an identical request instead of recomputing it.
+Everything here is a function of (mock state, operation, raw request) except the per-scenario
+request counters behind `failure_rate`, and replies built from those say so
+(`valid_until=0`), which is what lets the ASGI edge replay every other reply for an identical
+request instead of recomputing it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import random
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from recmock.generate import Context, derive_int, from_schema
 from recmock.providers import Credentials, Provider, Reply, View, provider_for
+from recmock.scenarios import DEFAULT, Override, Scenario
 from recmock.specs import Operation, Spec
 from recmock.validation import RawRequest, RequestParser
-from recmock.world import World
+from recmock.world import DEFAULT_NOW, World
+
+SCENARIO_HEADER = "x-recmock-scenario"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """A reply plus what the journal should remember about the request."""
+    """A reply plus what the edge needs: the scenario used, journal notes, added latency."""
 
     reply: Reply
     problems: tuple[str, ...] = ()
+    scenario: str = ""
+    delay: float = 0.0  # seconds to wait before answering (scenario latency)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the client asked the mock for, beside the API request itself."""
+
+    scenario: str | None = None
+    code: str | None = None
+    example: str | None = None
+    dynamic: bool = False
+
+
+def select(raw: RawRequest) -> Selection:
+    """Read the controls: `__x` query parameters win over headers (Prefer, X-Recmock-Scenario)."""
+    query = dict(raw.query)
+    prefer: dict[str, str] = {}
+    for part in raw.header("prefer").split(","):
+        key, _, value = part.strip().partition("=")
+        if key:
+            prefer[key.strip().lower()] = value.strip().strip('"')
+    dynamic = query.get("__dynamic", prefer.get("dynamic", "false")).lower() == "true"
+    return Selection(
+        scenario=query.get("__scenario") or raw.header(SCENARIO_HEADER) or None,
+        code=query.get("__code") or prefer.get("code") or None,
+        example=query.get("__example") or prefer.get("example") or None,
+        dynamic=dynamic,
+    )
+
+
+def mock_error(status: int, message: str, **extra: Any) -> Reply:
+    """An error from the mock itself (not the provider): unknown scenario, undocumented code."""
+    return Reply(status, {"recmock_error": message, **extra}, {"X-Recmock-Error": "true"})
 
 
 @dataclass
 class Mock:
-    """Everything the mock serves from: specs, one world, credentials, compiled validators."""
+    """Everything the mock serves from: specs, scenarios and their worlds, credentials."""
 
     specs: tuple[Spec, ...]
-    world: World
+    scenarios: Mapping[str, Scenario] = field(default_factory=lambda: {"default": DEFAULT})
     credentials: Credentials = field(default_factory=Credentials)
+    seed: int = 0
+    now: int = DEFAULT_NOW
+    default_scenario: str = "default"
     parsers: dict[tuple[str, str], RequestParser] = field(default_factory=dict)
+    worlds: dict[str, World] = field(default_factory=dict)
+    counters: dict[tuple[str, str], int] = field(default_factory=dict)
+    active: str = ""
 
     def __post_init__(self) -> None:
         for op in self.operations():
             self.parsers[(op.spec_name, op.operation_id)] = RequestParser(op)
             provider_for(op.provider)  # fail at start-up, not on the first request
+        if self.default_scenario not in self.scenarios:
+            from recmock.errors import ConfigError
+
+            raise ConfigError(f"--scenario: no scenario {self.default_scenario!r}; "
+                              f"available: {sorted(self.scenarios)}")  # fmt: skip
+        self.active = self.active or self.default_scenario
 
     def operations(self) -> Iterable[Operation]:
         """Every served operation, in spec order."""
@@ -47,18 +101,122 @@ class Mock:
         """The provider module serving specs/<name>/."""
         return provider_for(name)
 
+    def world(self, scenario: str) -> World:
+        """The (lazily built, then kept) world of a scenario."""
+        if scenario not in self.worlds:
+            self.worlds[scenario] = self.scenarios[scenario].world(self.seed, self.now)
+        return self.worlds[scenario]
+
+    def reset(self) -> None:
+        """Forget request counters and derived caches: the next request starts afresh."""
+        self.counters.clear()
+        self.worlds.clear()
+
     def handle(self, op: Operation, raw: RawRequest, *, origin: str, wall_clock: float) -> Outcome:
-        """The reply the provider gives to `raw`, with validation problems for the journal."""
+        """The reply for `raw`, with journal notes; see the module docstring for the order."""
+        choice = select(raw)
+        name = choice.scenario or self.active
+        if name not in self.scenarios:
+            reply = mock_error(400, f"unknown scenario {name!r}", scenarios=sorted(self.scenarios))
+            return Outcome(reply, (f"unknown scenario {name!r}",), name)
         provider = provider_for(op.provider)
-        view = View(self.world, self.credentials, origin, wall_clock)
+        if choice.code or choice.example:
+            return Outcome(
+                self._forced(op, provider, choice, raw), ("forced by Prefer/__code",), name
+            )
+        delay, injected, dice = self._overrides(op, raw, name, provider)
+        volatile = dice or delay > 0
+        if injected is not None:
+            return Outcome(
+                _volatile(injected, volatile), ("injected by scenario override",), name, delay
+            )
+        view = View(self.world(name), self.credentials, origin, wall_clock)
         accepted = provider.authenticate(op, raw, view)
         if isinstance(accepted, Reply):
-            return Outcome(accepted, ("credentials refused",))
+            return Outcome(_volatile(accepted, volatile), ("credentials refused",), name, delay)
         parsed, issues = self.parsers[(op.spec_name, op.operation_id)].parse(raw)
         if issues:
-            reply = provider.invalid(op, issues)
-            return Outcome(_until(reply, accepted), tuple(str(i) for i in issues))
-        return Outcome(_until(provider.serve(op, parsed, raw, view), accepted))
+            reply = _until(provider.invalid(op, issues), accepted)
+            return Outcome(_volatile(reply, volatile), tuple(str(i) for i in issues), name, delay)
+        reply = _until(provider.serve(op, parsed, raw, view), accepted)
+        return Outcome(_volatile(reply, volatile), (), name, delay)
+
+    def _forced(
+        self, op: Operation, provider: Provider, choice: Selection, raw: RawRequest
+    ) -> Reply:
+        code = choice.code or "200"
+        if code not in op.responses:
+            return mock_error(400, f"status {code} is not documented for {op.full_path}",
+                              documented=sorted(op.responses))  # fmt: skip
+        examples = op.examples.get(code, {})
+        if choice.example:
+            if choice.example not in examples:
+                return mock_error(
+                    404, f"no example {choice.example!r} for {code}", examples=sorted(examples)
+                )
+            return Reply(int(code), examples[choice.example])
+        if choice.dynamic:
+            seed = derive_int(self.seed, raw.method, raw.path, raw.query, raw.body)
+            world = self.world(self.active)
+            ctx = Context(random.Random(seed), world.pools, world.now)
+            return Reply(int(code), from_schema(op.response_schema(code) or {}, ctx))
+        if examples:
+            return Reply(int(code), next(iter(examples.values())))
+        return provider.error(int(code), f"status {code} forced by the client", op)
+
+    def _overrides(
+        self, op: Operation, raw: RawRequest, name: str, provider: Provider
+    ) -> tuple[float, Reply | None, bool]:
+        """(latency, injected reply or None, whether the outcome depends on a dice roll)."""
+        delay, injected, dice = 0.0, None, False
+        for override in self.scenarios[name].overrides_for(op):
+            if not _matches(override, raw):
+                continue
+            key = (name, f"{op.spec_name}#{op.operation_id}")
+            count = self.counters.get(key, 0)
+            self.counters[key] = count + 1
+            rng = random.Random(derive_int(self.seed, name, key[1], count))
+            if override.latency is not None:
+                delay = max(delay, override.latency.sample(rng.random(), rng.gauss(0, 1)) / 1000)
+            if override.status is None:
+                continue
+            dice = dice or override.failure_rate < 1.0
+            if injected is None and rng.random() < override.failure_rate:
+                injected = self._injected(op, provider, override)
+        return delay, injected, dice
+
+    def _injected(self, op: Operation, provider: Provider, override: Override) -> Reply:
+        assert override.status is not None
+        if override.body is not None:
+            body = override.body
+        elif override.example is not None:
+            body = op.examples.get(str(override.status), {}).get(override.example)
+        else:
+            body = provider.error(override.status, "injected by the scenario", op).body
+        return Reply(override.status, body, dict(override.headers))
+
+
+def _matches(override: Override, raw: RawRequest) -> bool:
+    if not override.match:
+        return True
+    values = {**dict(raw.query), **raw.path_params}
+    if raw.body:
+        try:
+            body = json.loads(raw.body)
+            if isinstance(body, dict):
+                values.update(
+                    {k: str(v) for k, v in body.items() if not isinstance(v, dict | list)}
+                )
+        except ValueError:
+            pass
+    return all(values.get(k) == v for k, v in override.match.items())
+
+
+def _volatile(reply: Reply, volatile: bool) -> Reply:
+    """Replies that carry latency or hang on a dice roll must not be replayed from cache."""
+    if volatile:
+        return Reply(reply.status, reply.body, reply.headers, 0.0)
+    return reply
 
 
 def _until(reply: Reply, accepted_until: float) -> Reply:

@@ -16,10 +16,11 @@ from typing import Any
 
 from recmock.errors import ConfigError
 from recmock.providers import Credentials
+from recmock.scenarios import FIXTURES_DIR, load_scenarios, today_midnight
 from recmock.server.app import ASGIApp, Options, create_app
 from recmock.server.pipeline import Mock
 from recmock.specs import SPECS_DIR, load_specs, select_specs
-from recmock.world import DEFAULT_NOW, World
+from recmock.world import DEFAULT_NOW
 
 CONFIG_ENV = "RECMOCK_SERVE_CONFIG"
 
@@ -35,11 +36,16 @@ class ServeConfig:
     cors_origins: tuple[str, ...] = ("*",)
     admin: bool = True
     specs_dir: str = str(SPECS_DIR)
+    fixtures_dir: str = str(FIXTURES_DIR)
+    scenario: str = "default"
 
 
 def parse_now(value: str) -> int:
-    """The world's clock from a flag: '' (fixed default), 'wall', unix seconds or RFC 3339."""
-    if not value:
+    """The world's clock: '' or 'today' (UTC midnight: recent, stable all day), 'fixed',
+    'wall', unix seconds or RFC 3339."""
+    if value in ("", "today"):
+        return today_midnight()
+    if value == "fixed":
         return DEFAULT_NOW
     if value == "wall":
         return int(time.time())
@@ -55,8 +61,13 @@ def parse_now(value: str) -> int:
 
 def build_mock(config: ServeConfig) -> Mock:
     """Load and select the specs and build the world they are served from."""
-    specs = select_specs(load_specs(Path(config.specs_dir)), config.variants)
-    return Mock(specs, World(seed=config.seed, now=config.now), config.credentials)
+    every = load_specs(Path(config.specs_dir))
+    operations = [op for spec in every for op in spec.operations]
+    scenarios = load_scenarios(Path(config.fixtures_dir), operations, default_now=config.now)
+    return Mock(
+        select_specs(every, config.variants), scenarios, config.credentials,
+        seed=config.seed, now=config.now, default_scenario=config.scenario,
+    )  # fmt: skip
 
 
 def build_app(config: ServeConfig, mock: Mock | None = None) -> ASGIApp:
@@ -86,6 +97,9 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         credentials=creds,
         cors_origins=cors,
         admin=not args.no_admin,
+        scenario=args.scenario,
+        specs_dir=args.specs or str(SPECS_DIR),
+        fixtures_dir=args.fixtures or str(FIXTURES_DIR),
     )
 
 
@@ -133,7 +147,7 @@ def serve(args: argparse.Namespace) -> int:
 
 def _banner(mock: Mock, args: argparse.Namespace) -> None:
     base = f"http://{args.host}:{args.port}"
-    lines = [f"recmock serving on {base} (seed {args.seed})"]
+    lines = [f"recmock serving on {base} (seed {mock.seed}, scenario {mock.default_scenario})"]
     for op in mock.operations():
         lines.append(f"  {op.method:4} {base}{op.full_path}   [{op.spec_name}]")
     lines.append("  Swagger UI: " + ", ".join(f"{base}{s.prefix}/ui/" for s in mock.specs))
