@@ -41,6 +41,7 @@ class WorldShape:
     live_fraction: float = 0.08
     error_fraction: float = 0.05
     history_days: int = 180
+    link_lifetime: int = 7 * 86400  # seconds a download link outlives `now`; < 0 = expired links
 
     def __post_init__(self) -> None:
         for name in ("sessions_per_room", "recordings_per_session"):
