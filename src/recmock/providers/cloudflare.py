@@ -49,7 +49,9 @@ class Cloudflare(Provider):
         )
 
     def error(self, status: int, message: str, op: Operation | None = None) -> Reply:
-        code = {404: 10404, 405: 10405, 413: 10413, 429: 10429}.get(status, 10000 + status)
+        code = {404: 10404, 405: 10405, 413: 10413, 429: 971, 500: 10001}.get(
+            status, 10000 + status
+        )
         return envelope(status, code, message)
 
     def serve(self, op: Operation, request: Parsed, raw: RawRequest, view: View) -> Reply:

@@ -52,7 +52,12 @@ class PlugNmeet(Provider):
         return Reply(400, self._body(op, False, f"invalid request body: {detail}", "INVALID_BODY"))
 
     def error(self, status: int, message: str, op: Operation | None = None) -> Reply:
-        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
+        code = {
+            404: "NOT_FOUND",
+            405: "METHOD_NOT_ALLOWED",
+            413: "PAYLOAD_TOO_LARGE",
+            500: "INTERNAL_ERROR",
+        }
         return Reply(status, self._body(op, False, message, code.get(status, "ERROR")))
 
     def serve(self, op: Operation, request: Parsed, raw: RawRequest, view: View) -> Reply:
