@@ -44,6 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, env, default in CREDENTIAL_FLAGS:
         serve.add_argument(flag, default=_env(env, default), help=f"(env RECMOCK_{env})")
     add_verify_parser(sub)
+    scenarios = sub.add_parser("scenarios", help="list or check fixture scenarios")
+    actions = scenarios.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="the scenarios a server would offer")
+    check = actions.add_parser("check", help="validate scenario files (default: all of fixtures/)")
+    check.add_argument("files", nargs="*", help="scenario files to check")
+    for action in (listing, check):
+        action.add_argument("--specs", default=_env("SPECS", ""), help="specs directory")
+        action.add_argument("--fixtures", default=_env("FIXTURES", ""), help="scenario directory")
     return parser
 
 
@@ -67,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from recmock.server.run import serve
 
             return serve(args)
+        if args.command == "scenarios":
+            from recmock.server.scenario_command import run_scenarios
+
+            return run_scenarios(args)
         if args.command == "verify":
             from recmock.verify.command import run_verify
 

@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,7 @@ from recmock.providers import Credentials
 from recmock.scenarios import FIXTURES_DIR, load_scenarios, today_midnight
 from recmock.server.app import ASGIApp, Options, create_app
 from recmock.server.pipeline import Mock
+from recmock.server.reload import Reloadable, watch
 from recmock.specs import SPECS_DIR, load_specs, select_specs
 from recmock.world import DEFAULT_NOW
 
@@ -127,7 +129,13 @@ def serve(args: argparse.Namespace) -> int:
             f"stop the other server or pick another port (e.g. --port {args.port + 1})"
         )
     mock = build_mock(config)  # fails fast on bad specs, in the parent, with a clear message
-    app = build_app(config, mock)
+    app: ASGIApp = build_app(config, mock)
+    if args.watch:
+        if args.workers != 1:
+            raise ConfigError("--watch: reloading works with one worker; drop --workers")
+        app = Reloadable(app)
+        paths = [Path(config.specs_dir), Path(config.fixtures_dir)]
+        watch(app, lambda: build_app(config), [p for p in paths if p.exists()], threading.Event())
     if args.host not in ("127.0.0.1", "localhost", "::1") and config.admin:
         print(
             f"recmock: warning: listening on {args.host}: the /__recmock/ admin API is reachable "
