@@ -13,7 +13,6 @@ from typing import Any
 import jwt
 
 import recmock.auth  # noqa: F401  (silences PyJWT's key-length warning for demo secrets)
-
 from recmock.generate import rfc3339
 from recmock.providers.base import Provider, Reply, View
 from recmock.specs import Operation
