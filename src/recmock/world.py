@@ -236,7 +236,8 @@ def derive_session(
     rng = rng_for(seed, "session", session_id)
     live = rng.random() < shape.live_fraction
     low, high = shape.recordings_per_session
-    target = max(minimum, rng.randint(max(low, 1) if minimum else low, high))
+    floor = max(low, 1) if minimum else low
+    target = max(minimum, rng.randint(min(floor, high), high))  # a (0, 0) shape still gets one
     # Lay the recordings out relative to the session start, then place the session in time.
     plan: list[tuple[int, int, int]] = []  # (invoke offset, start delay, duration)
     offset = rng.randint(20, 600)
@@ -246,7 +247,10 @@ def derive_session(
         offset += delay + duration + rng.randint(15, 1200)
     span = offset
     if live and span > 120:
-        created = now - rng.randint(60, span - 30)
+        # Live, yet its first recording was invoked by `now`: a session never lists empty
+        # while its shape promises recordings (span - 30 >= first offset + 31 by construction).
+        first = plan[0][0] if plan else 0
+        created = now - rng.randint(max(60, first), span - 30)
     else:
         created = now - span - rng.randint(3600, shape.history_days * 86400)
     host = _caller(rng, pools)
