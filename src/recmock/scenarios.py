@@ -198,7 +198,11 @@ def load_scenario(
     )
     if errors:
         error = _most_specific(errors)
-        raise located.error(list(error.absolute_path), _describe(error))
+        where = list(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = error.schema.get("properties", {})
+            where.append(next(k for k in error.instance if k not in allowed))  # point at the key
+        raise located.error(where, _describe(error))
     assert isinstance(raw, dict)
     if raw["name"] != path.stem:
         raise located.error(["name"], f"expected the file name {path.stem!r}, got {raw['name']!r}")
@@ -295,6 +299,15 @@ def _session(
         rec = _recording(
             located, [*where, "recordings", index], entry, session_id, index, cursor, now, host
         )
+        if rec.invoked < created:
+            field_name = "invoked" if "invoked" in entry else "created"
+            place = (
+                [*where, "recordings", index, "invoked"]
+                if "invoked" in entry
+                else [*where, "created"]
+            )
+            message = f"recording {index} is invoked before its session was created "
+            raise located.error(place, message + f"({rec.invoked} < {created}); move {field_name}")
         recordings.append(rec)
         cursor = (
             max(t for t in (rec.invoked, rec.started, rec.stopped, rec.uploaded) if t is not None)

@@ -53,6 +53,8 @@ class PlugNmeet(Provider):
 
     def error(self, status: int, message: str, op: Operation | None = None) -> Reply:
         code = {
+            400: "INVALID_BODY",
+            401: "INVALID_API_KEY",
             404: "NOT_FOUND",
             405: "METHOD_NOT_ALLOWED",
             413: "PAYLOAD_TOO_LARGE",
