@@ -171,3 +171,16 @@ def test_lifecycle_problem_accepts_only_possible_states(
         )
     )
     assert (lifecycle_problem(rec, NOW) is None) == possible
+
+
+def test_the_readme_example_scenario_is_valid(tmp_path: Path) -> None:
+    """The complete example QA copies from the README must pass check as written."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    block = readme.split("`fixtures/review-week.yaml`:\n\n```yaml\n")[1].split("```")[0]
+    path = tmp_path / "review-week.yaml"
+    path.write_text(block)
+    scenario = load_scenario(path, OPERATIONS)
+    assert check_scenario(scenario, SPECS) == []
+    assert [r.status for s in scenario.catalog.sessions.values() for r in s.recordings] == [
+        "UPLOADED", "ERRORED", "RECORDING",
+    ]  # fmt: skip
