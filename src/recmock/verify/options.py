@@ -4,9 +4,108 @@ from __future__ import annotations
 
 import argparse
 
+EPILOG = """\
+exit status: 0 no violations, 1 violations found, 2 usage error, unreadable spec or
+unreachable target.
 
-def add_verify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+examples:
+  recmock verify signalwire --base-url http://127.0.0.1:8000/api/video \\
+      --basic demo-project:demo-token
+  recmock verify plugnmeet --base-url https://meet.example.com/auth \\
+      --plugnmeet-key "$PNM_KEY" --plugnmeet-secret "$PNM_SECRET" --junit-xml verify.xml
+"""
+
+
+def add_verify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     """Register `recmock verify` (owned by the verify package)."""
-    verify = sub.add_parser("verify", help="contract-test a deployment against the specs")
-    verify.add_argument("provider", help="plugnmeet, plugnmeet-v1, signalwire, zoom or cloudflare")
-    verify.add_argument("--base-url", required=True)
+    verify = sub.add_parser(
+        "verify",
+        help="contract-test a deployment against the specs",
+        description="Contract-test a deployment: schema, auth, negative and semantic checks.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument(
+        "provider",
+        nargs="?",
+        default="",
+        help="plugnmeet (v2 doc), plugnmeet-v1, signalwire, zoom or cloudflare",
+    )
+    verify.add_argument("--spec", default="", metavar="FILE", help="verify any OpenAPI 3.1 file")
+    verify.add_argument(
+        "--base-url",
+        required=True,
+        metavar="URL",
+        help="API root including the spec's path prefix, e.g. http://127.0.0.1:8000/client/v4",
+    )
+    auth = verify.add_argument_group("authentication (secrets are redacted in every output)")
+    auth.add_argument(
+        "-H",
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="send this header with every request (repeatable)",
+    )
+    auth.add_argument("--basic", default="", metavar="USER:PASS", help="HTTP Basic credentials")
+    auth.add_argument("--bearer", default="", metavar="TOKEN", help="Authorization: Bearer TOKEN")
+    auth.add_argument("--plugnmeet-key", default="", metavar="KEY")
+    auth.add_argument(
+        "--plugnmeet-secret",
+        default="",
+        metavar="SECRET",
+        help="sign every body (HMAC-SHA256) like plugNmeet",
+    )
+    auth.add_argument("--zoom-key", default="", metavar="KEY")
+    auth.add_argument(
+        "--zoom-secret",
+        default="",
+        metavar="SECRET",
+        help="mint HS256 JWTs (iss = key) like the Zoom Video SDK",
+    )
+    run = verify.add_argument_group("run")
+    run.add_argument(
+        "--max-examples",
+        type=int,
+        default=100,
+        metavar="N",
+        help="generated requests per operation and mode (default 100)",
+    )
+    run.add_argument(
+        "--time-limit",
+        type=float,
+        default=90.0,
+        metavar="SECONDS",
+        help="stop generating after this long (default 90)",
+    )
+    run.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="reproduce a run (default: random, printed)",
+    )
+    run.add_argument(
+        "--workers", type=int, default=4, metavar="N", help="concurrent requests (default 4)"
+    )
+    run.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="per-request timeout (default 10)",
+    )
+    run.add_argument(
+        "--allow",
+        default="",
+        metavar="FILE.yaml",
+        help="accepted deviations: [{check, operation, reason, match}]",
+    )
+    out = verify.add_argument_group("reports")
+    out.add_argument("--junit-xml", default="", metavar="FILE")
+    out.add_argument("--report", default="", metavar="FILE.html", help="self-contained HTML")
+    out.add_argument(
+        "--quiet-progress",
+        action="store_true",
+        help="plain lines instead of a live display (automatic when CI=true)",
+    )

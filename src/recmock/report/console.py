@@ -1,0 +1,153 @@
+"""Terminal output: a live progress line on a TTY, plain lines in CI, then the summary."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, TextIO
+
+from recmock.verify.events import (
+    Note,
+    OperationFinished,
+    PhaseStarted,
+    Progress,
+    RunFinished,
+    RunStarted,
+    Summary,
+    Violation,
+    ViolationFound,
+)
+
+CLEAR = "\r\x1b[2K"
+
+
+class ConsoleReporter:
+    """Writes to `stream`; `live` redraws one progress line instead of printing phase lines."""
+
+    def __init__(self, stream: TextIO, *, live: bool = False) -> None:
+        self.stream = stream
+        self.live = live
+        self._drawn = False
+        self._last_draw = 0.0
+
+    def _line(self, text: str = "") -> None:
+        if self._drawn:
+            self.stream.write(CLEAR)
+            self._drawn = False
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def _draw(self, text: str) -> None:
+        now = time.monotonic()
+        if now - self._last_draw < 0.1:
+            return
+        self._last_draw = now
+        self.stream.write(CLEAR + text[:160])
+        self.stream.flush()
+        self._drawn = True
+
+    def handle(self, event: Any) -> None:
+        """Print what this event means for a person watching."""
+        if isinstance(event, RunStarted):
+            self._line(f"recmock verify: {event.title} ({event.spec})")
+            self._line(f"  target  {event.base_url}")
+            self._line(f"  auth    {event.auth}")
+            self._line(
+                f"  seed {event.seed} | {event.max_examples} examples per mode | time "
+                f"limit {event.time_limit:g} s | {event.workers} workers"
+            )
+        elif isinstance(event, PhaseStarted):
+            if self.live:
+                self._draw(f"  {event.operation}  {event.phase} ...")
+            else:
+                self._line(f"  {event.operation}: {event.phase}")
+        elif isinstance(event, Progress):
+            if self.live:
+                self._draw(
+                    f"  {event.operation}  {event.phase}  {event.requests} requests  "
+                    f"{event.failed} failed checks"
+                )
+        elif isinstance(event, Note):
+            self._line(f"  note: {event.message}")
+        elif isinstance(event, ViolationFound):
+            v = event.violation
+            mark = "allowed" if v.allowed else "VIOLATION"
+            self._line(f"  {mark} [{v.check}] {v.message}")
+        elif isinstance(event, OperationFinished):
+            failed = sum(s.violations - s.allowed for s in event.stats.values())
+            self._line(f"  {event.operation}: done, {failed} violation(s)")
+        elif isinstance(event, RunFinished):
+            self._line()
+            for line in summary_lines(event.summary):
+                self._line(line)
+
+
+def summary_lines(summary: Summary) -> list[str]:
+    """The end-of-run text: tables per operation and per check, then every violation."""
+    lines = [
+        f"Summary: {summary.spec} at {summary.base_url}: {summary.requests} requests in "
+        f"{summary.duration:.1f} s (seed {summary.seed})"
+    ]
+    header = f"  {'check':<13}{'category':<10}{'passed':>8}{'failed':>8}{'violations':>12}"
+    for operation, stats in summary.stats.items():
+        lines += ["", f"{operation}", header]
+        for check, s in stats.items():
+            if not s.applicable:
+                lines.append(f"  {check:<13}{summary.checks.get(check, ''):<10}{'n/a':>8}")
+                continue
+            extra = f"  ({s.allowed} allowed)" if s.allowed else ""
+            extra += f"  ({s.flaky} flaky, not reported)" if s.flaky else ""
+            lines.append(
+                f"  {check:<13}{summary.checks.get(check, ''):<10}{s.passed:>8}"
+                f"{s.failed:>8}{s.violations:>12}{extra}"
+            )
+    totals: dict[str, list[int]] = {}
+    for stats in summary.stats.values():
+        for check, s in stats.items():
+            row = totals.setdefault(check, [0, 0, 0])
+            row[0] += s.passed
+            row[1] += s.failed
+            row[2] += s.violations - s.allowed
+    if len(summary.stats) > 1:
+        lines += ["", "Per check (all operations)", header]
+        for check, (passed, failed, violations) in totals.items():
+            lines.append(
+                f"  {check:<13}{summary.checks.get(check, ''):<10}{passed:>8}"
+                f"{failed:>8}{violations:>12}"
+            )
+    if summary.violations:
+        lines += [
+            "",
+            f"Violations ({len(summary.failures)} failing, "
+            f"{len(summary.violations) - len(summary.failures)} allowed)",
+        ]
+        for number, v in enumerate(summary.violations, 1):
+            lines += ["", *violation_lines(number, v)]
+    for note in summary.notes:
+        lines.append(f"note: {note}")
+    if summary.timed_out:
+        lines.append("note: the time limit cut the run short; raise --time-limit to test more")
+    verdict = "FAILED" if summary.failures else "PASSED"
+    lines += [
+        "",
+        f"{verdict}: {len(summary.failures)} violation(s); reproduce this run with "
+        f"--seed {summary.seed}",
+    ]
+    return lines
+
+
+def violation_lines(number: int, v: Violation) -> list[str]:
+    """One violation: the check, a one-line explanation, facts, and the curl reproducer."""
+    head = f"{number}. [{v.check}] {v.operation}"
+    if v.allowed:
+        head += f"  (allowed: {v.allowed})"
+    facts = [f"status {v.status}" if v.status is not None else "no response"]
+    facts.append(f"found by {v.origin or 'probe'}")
+    if v.occurrences > 1:
+        facts.append(f"seen {v.occurrences} times")
+    if v.shrunk:
+        facts.append("shrunk")
+    out = [head, f"   {v.message}", f"   {', '.join(facts)}"]
+    if v.curl:
+        out.append("   reproduce:")
+        out += [f"     {line}" for line in v.curl.splitlines()]
+    return out

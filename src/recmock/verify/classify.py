@@ -1,0 +1,214 @@
+"""Is a request valid, invalid, or a matter of opinion? The oracle behind the negative check.
+
+Plain Schemathesis trusts its generation mode: a "negative" case is expected to be rejected even
+when it is valid (an unknown query key, a `null` where the schema allows null, a huge `limit`
+plugNmeet clamps). We judge what is actually sent instead, twice:
+
+- strictly, with `recmock.validation.RequestParser` (the mock's own 2020-12 reading), plus no
+  integer beyond 64 bits and no integral float such as `5.0` where a server may want an int;
+- leniently: unbounded integers, `5.0` counts as an integer, whitespace-padded numbers parse.
+
+Valid strictly -> VALID (must not be rejected); invalid even leniently -> INVALID (must get a
+documented 4xx); anything in between -> AMBIGUOUS, and the negative check says nothing. A
+request using a server-minted cursor (`page_token`) or the page number it unlocks is AMBIGUOUS
+too unless recmock took it from a link: its validity depends on state, not on the schema.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from recmock.specs import Operation, Parameter, Schema
+from recmock.validation import Parsed, RawRequest, RequestParser
+from recmock.verify.contract import format_checker
+from recmock.verify.wire import WireRequest
+
+Json = Any
+INT64 = 2**63 - 1
+_LENIENT_INT = re.compile(r"^\s*[+-]?\d+(\.0*)?\s*$")
+_CURSOR = re.compile(r"(^|_)(token|cursor)$", re.IGNORECASE)
+_PAGE_NUMBER = re.compile(r"^page(_?(number|index|num))?$", re.IGNORECASE)
+
+
+class Verdict(Enum):
+    """What the spec says about a request."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+    AMBIGUOUS = "ambiguous"
+
+
+@dataclass(frozen=True)
+class Classified:
+    """A verdict, its reasons, and the request's values as the spec types them."""
+
+    verdict: Verdict
+    reasons: tuple[str, ...] = ()
+    parsed: Parsed = field(default_factory=lambda: Parsed({}, None))
+
+
+def stateful_params(op: Operation) -> frozenset[str]:
+    """Parameters whose valid values only the server can mint (cursors, and page numbers then).
+
+    From the rules when they say so (`paging.style: page` names the page-number parameter), and
+    by name otherwise: `*_token`/`cursor` parameters, plus `page`/`page_number` beside them.
+    """
+    names = {p.name for p in op.parameters if p.location == "query"}
+    cursors = {n for n in names if _CURSOR.search(n)}
+    stateful = set(cursors)
+    paging = op.rules.paging
+    if paging is not None and paging.style == "page" and paging.offset_param:
+        stateful.add(paging.offset_param)
+    if cursors:
+        stateful |= {n for n in names if _PAGE_NUMBER.match(n)}
+    return frozenset(stateful)
+
+
+class Classifier:
+    """Compiled validators for one operation."""
+
+    def __init__(self, op: Operation) -> None:
+        self.op = op
+        self.parser = RequestParser(op)
+        self.stateful = stateful_params(op)
+        checker = format_checker()
+        self._params = [
+            (p, Draft202012Validator(p.schema, format_checker=checker))
+            for p in op.parameters
+            if p.location in ("path", "query")
+        ]
+        body = op.request_body
+        self._body = Draft202012Validator(body, format_checker=checker) if body else None
+
+    def classify(self, request: WireRequest, *, trusted: bool = False) -> Classified:
+        """The verdict for `request`; `trusted` requests came from a server link."""
+        raw = RawRequest(
+            request.method,
+            request.path,
+            request.path_params,
+            request.query,
+            {},
+            request.body or b"",
+        )
+        parsed, issues = self.parser.parse(raw)
+        lenient = self._lenient_issues(request)
+        if lenient:
+            return Classified(Verdict.INVALID, tuple(lenient), parsed)
+        if issues:
+            return Classified(
+                Verdict.AMBIGUOUS, tuple(f"only strictly invalid: {i}" for i in issues), parsed
+            )
+        risky = _risky_numbers(parsed.body)
+        if risky:
+            return Classified(Verdict.AMBIGUOUS, (risky,), parsed)
+        if not trusted:
+            used = sorted(
+                name for name in self.stateful if _given(request.query, name, self.op.parameters)
+            )
+            if used:
+                reason = f"{', '.join(used)} only make sense with a server-minted cursor"
+                return Classified(Verdict.AMBIGUOUS, (reason,), parsed)
+        return Classified(Verdict.VALID, (), parsed)
+
+    def _lenient_issues(self, request: WireRequest) -> list[str]:
+        issues: list[str] = []
+        query: dict[str, list[str]] = {}
+        for key, value in request.query:
+            query.setdefault(key, []).append(value)
+        for param, validator in self._params:
+            if param.location == "path":
+                values = (
+                    [request.path_params[param.name]] if param.name in request.path_params else []
+                )
+            else:
+                values = query.get(param.name, [])
+            if not values:
+                if param.required:
+                    issues.append(f"{param.location} {param.name}: is required")
+                continue
+            candidates = _lenient_values(values, param.schema)
+            if not any(validator.is_valid(c) for c in candidates):
+                error = next(iter(validator.iter_errors(candidates[0])), None)
+                detail = error.message if error is not None else "does not match its schema"
+                issues.append(f"{param.location} {param.name}: {_short(detail)}")
+        if self._body is not None:
+            if not (request.body or b"").strip():
+                issues.append("body: expected a JSON body, got an empty one")
+            else:
+                try:
+                    body = json.loads(request.body or b"")
+                except (ValueError, RecursionError) as exc:
+                    if isinstance(exc, RecursionError):
+                        return issues  # too deep to judge here: strictness decides
+                    issues.append(f"body: not valid JSON ({type(exc).__name__})")
+                else:
+                    errors = sorted(self._body.iter_errors(body), key=lambda e: list(e.path))
+                    if errors:
+                        where = ".".join(str(p) for p in errors[0].absolute_path) or "(body)"
+                        issues.append(f"body {where}: {_short(errors[0].message)}")
+        return issues
+
+
+def _given(query: tuple[tuple[str, str], ...], name: str, params: tuple[Parameter, ...]) -> bool:
+    """A stateful parameter counts as used unless it is absent, empty or its default."""
+    default = next((p.schema.get("default") for p in params if p.name == name), None)
+    return any(k == name and v != "" and v != str(default) for k, v in query)
+
+
+def _lenient_values(values: list[str], schema: Schema) -> list[Json]:
+    """Every reading a forgiving server could give the query text."""
+    kinds = schema.get("type", "string")
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    text = values[-1]
+    out: list[Json] = []
+    if "array" in kinds:
+        parts = [part for v in values for part in v.split(",")]
+        items = schema.get("items", {})
+        readings = [_lenient_values([p], items) for p in parts]
+        out.append([r[0] if r else p for r, p in zip(readings, parts, strict=True)])
+    if "integer" in kinds and _LENIENT_INT.match(text):
+        out.append(int(float(text)) if "." in text else int(text))
+    if "number" in kinds:
+        try:
+            number = float(text)
+            if math.isfinite(number):
+                out.append(number)
+        except ValueError:
+            pass
+    if "boolean" in kinds and text.strip().lower() in ("true", "false", "1", "0"):
+        out.append(text.strip().lower() in ("true", "1"))
+    if "null" in kinds and text in ("", "null"):
+        out.append(None)
+    if "string" in kinds or not kinds:
+        out.append(text)
+    return out or [text]
+
+
+def _risky_numbers(value: Json) -> str:
+    """A reason a strictly valid body may still be refused by a typed server, or ''."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, bool):
+            continue
+        if isinstance(node, int) and abs(node) > INT64:
+            return f"integer {str(node)[:24]}... exceeds 64 bits"
+        if isinstance(node, float) and node.is_integer():
+            return f"{node!r} is an integer written as a float"
+        if isinstance(node, Mapping):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return ""
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= 160 else message[:157] + "..."

@@ -1,0 +1,48 @@
+"""`recmock verify`: flags -> config -> engine events -> reporters -> exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from recmock.errors import ConfigError
+from recmock.report import Reporter
+from recmock.report.console import ConsoleReporter
+from recmock.report.html import HtmlReporter
+from recmock.report.junit import JUnitReporter
+from recmock.verify.config import config_from_args
+from recmock.verify.engine import verify
+from recmock.verify.events import RunFinished
+
+
+def reporters_for(args: argparse.Namespace, stream: TextIO) -> list[Reporter]:
+    """The console always; JUnit XML and HTML when asked for (their directories must exist)."""
+    live = stream.isatty() and not os.environ.get("CI") and not args.quiet_progress
+    out: list[Reporter] = [ConsoleReporter(stream, live=live)]
+    for flag, value, cls in (
+        ("--junit-xml", args.junit_xml, JUnitReporter),
+        ("--report", args.report, HtmlReporter),
+    ):
+        if value:
+            path = Path(value)
+            if not path.parent.is_dir():
+                raise ConfigError(f"{flag}: directory {path.parent} does not exist")
+            out.append(cls(path))
+    return out
+
+
+def run_verify(args: argparse.Namespace, stream: TextIO | None = None) -> int:
+    """Run one verification; 0 clean, 1 violations (usage errors raise, the CLI makes them 2)."""
+    out = stream or sys.stdout
+    config = config_from_args(args)
+    reporters = reporters_for(args, out)
+    exit_code = 0
+    for event in verify(config):
+        for reporter in reporters:
+            reporter.handle(event)
+        if isinstance(event, RunFinished):
+            exit_code = event.summary.exit_code
+    return exit_code

@@ -1,0 +1,467 @@
+"""Checks that need requests of their own: auth refusal, limits, ordering, filters, paging, links.
+
+A probe builds requests from a request that already succeeded (a *base*), sends them through
+the operation's run (so every response check applies to them too), and returns its own findings.
+Probes are re-run to confirm a finding, so they only read from `run`, never write to it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from recmock.rules import Paging, get_path, records_of
+from recmock.verify.checks import Observed, Problem, order_problem, record_key
+from recmock.verify.wire import WireRequest, encode_path, json_bytes, path_matcher, split_link
+
+if TYPE_CHECKING:
+    from recmock.verify.engine import OperationRun
+
+Json = Any
+ABSENT = object()
+MAX_PAGES = 12
+
+
+@dataclass
+class ProbeResult:
+    """Which checks a probe exercised, and what it found (check, problem, evidence)."""
+
+    applied: set[str] = field(default_factory=set)
+    findings: list[tuple[str, Problem, Observed | None]] = field(default_factory=list)
+
+    def add(self, check: str, message: str, key: str, seen: Observed | None) -> None:
+        """Record one finding (and that the check applied)."""
+        self.applied.add(check)
+        self.findings.append((check, Problem(message, key), seen))
+
+
+Probe = Callable[["OperationRun"], ProbeResult]
+
+
+def location(run: OperationRun, name: str) -> str:
+    """Where a parameter travels: path, query, body, or '' when the operation has no such input."""
+    for param in run.ctx.op.parameters:
+        if param.name == name:
+            return param.location
+    body = run.ctx.op.request_body or {}
+    return "body" if name in (body.get("properties") or {}) else ""
+
+
+def with_params(
+    run: OperationRun, request: WireRequest, changes: Mapping[str, Any], origin: str
+) -> WireRequest:
+    """`request` with parameters set (or removed with ABSENT), wherever each one travels."""
+    from recmock.verify.wire import scalar_text
+
+    query = [(k, v) for k, v in request.query if k not in changes]
+    path_params = dict(request.path_params)
+    ok, body = request.json_body()
+    body_changed = False
+    for name, value in changes.items():
+        where = location(run, name)
+        if where == "query" and value is not ABSENT:
+            for item in value if isinstance(value, list) else [value]:
+                query.append((name, scalar_text(item)))
+        elif where == "path" and value is not ABSENT:
+            path_params[name] = str(value)
+        elif where == "body" and ok and isinstance(body, dict):
+            body_changed = True
+            if value is ABSENT:
+                body.pop(name, None)
+            else:
+                body[name] = value
+    return replace(
+        request,
+        path=encode_path(run.ctx.op.path, path_params),
+        path_params=path_params,
+        query=tuple(query),
+        body=json_bytes(body) if body_changed else request.body,
+        auth="valid",
+        origin=origin,
+    )
+
+
+def _records(seen: Observed, run: OperationRun) -> list[Mapping[str, Any]]:
+    ok, body = seen.exchange.json()
+    return records_of(run.ctx.rules, body) if ok else []
+
+
+def _ok(seen: Observed) -> bool:
+    return seen.exchange.status is not None and 200 <= seen.exchange.status < 300
+
+
+def auth_probe(run: OperationRun) -> ProbeResult:
+    """Without credentials, and with each kind of wrong credentials, the answer is 401/403."""
+    result = ProbeResult()
+    if not run.secured:
+        return result
+    base = next((s for s in run.successes() if s.exchange.request.auth == "valid"), None)
+    if base is None:
+        valid = run.valid_answers()
+        if valid and all(s.exchange.status == 401 for s in valid):
+            result.add(
+                "auth",
+                f"all {len(valid)} requests with the given credentials were "
+                "refused with 401: check the auth options",
+                "valid-refused",
+                valid[0],
+            )
+        return result
+    result.applied.add("auth")
+    variants = ["none", *run.engine.config.credentials.wrong_variants()]
+    requests = [replace(base.exchange.request, auth=v, origin="probe:auth") for v in variants]
+    for variant, seen in zip(variants, run.observe(requests, trusted=True), strict=True):
+        status = seen.exchange.status
+        if status is not None and status not in (401, 403) and status < 500:
+            what = "no credentials" if variant == "none" else f"{variant} credentials"
+            result.add(
+                "auth", f"request with {what} answered {status}, expected 401 or 403", variant, seen
+            )
+    return result
+
+
+def limit_probe(run: OperationRun) -> ProbeResult:
+    """Ask for several page sizes; the `limit` response check judges each answer."""
+    paging = run.ctx.rules.paging
+    base = run.best_base()
+    if paging is None or base is None:
+        return ProbeResult()
+    sizes: list[Any] = [1, 2, paging.max_limit, ABSENT]
+    if paging.clamp:
+        sizes += [0, -1, paging.max_limit + 1, None]
+    start = {paging.offset_param: ABSENT} if paging.offset_param else {}
+    requests = [
+        with_params(
+            run,
+            _first_page(run, base.exchange.request),
+            {**start, paging.limit_param: size},
+            "probe:limit",
+        )
+        for size in sizes
+    ]
+    run.observe(requests)
+    return ProbeResult()
+
+
+def ordering_probe(run: OperationRun) -> ProbeResult:
+    """Ask for each order the parameter offers; the `ordering` response check judges."""
+    rule = run.ctx.rules.ordering
+    base = run.best_base()
+    if rule is None or not rule.param or base is None:
+        return ProbeResult()
+    paging = run.ctx.rules.paging
+    size = {paging.limit_param: paging.max_limit} if paging else {}
+    requests = [
+        with_params(
+            run,
+            _first_page(run, base.exchange.request),
+            {rule.param: order, **size},
+            "probe:ordering",
+        )
+        for order in ("ASC", "DESC", ABSENT)
+    ]
+    run.observe(requests)
+    return ProbeResult()
+
+
+def filter_probe(run: OperationRun) -> ProbeResult:
+    """Filter on a value taken from a real record: it matches, and that record is returned."""
+    result = ProbeResult()
+    base = run.best_base()
+    paging = run.ctx.rules.paging
+    if base is None:
+        return result
+    records = _records(base, run)
+    for rule in run.ctx.rules.filters:
+        if location(run, rule.param) not in ("query", "body") or not records:
+            continue
+        value = get_path(records[0], rule.field)
+        if value is None:
+            continue
+        changes: dict[str, Any] = {rule.param: [value] if rule.match == "in" else value}
+        if paging:
+            changes[paging.limit_param] = paging.max_limit
+        request = with_params(run, _first_page(run, base.exchange.request), changes, "probe:filter")
+        (seen,) = run.observe([request])
+        if not _ok(seen):
+            continue
+        result.applied.add("filter")
+        ok, body = seen.exchange.json()
+        total = get_path(body, paging.total) if paging and paging.total and ok else None
+        fits = paging is None or (isinstance(total, int) and total <= paging.max_limit)
+        keys = {record_key(r) for r in _records(seen, run)}
+        if fits and record_key(records[0]) not in keys:
+            result.add(
+                "filter",
+                f"{rule.param}={value!r} taken from record "
+                f"{record_key(records[0])} does not return that record",
+                rule.param,
+                seen,
+            )
+    return result
+
+
+def paging_probe(run: OperationRun) -> ProbeResult:
+    """Walk every page; each record once, totals agree, links lead where they say."""
+    paging = run.ctx.rules.paging
+    base = run.best_base()
+    if paging is None or base is None:
+        return ProbeResult()
+    if paging.style == "page":
+        return _walk_pages(run, paging, _first_page(run, base.exchange.request))
+    return _walk_offsets(run, paging, _first_page(run, base.exchange.request))
+
+
+def _first_page(run: OperationRun, request: WireRequest) -> WireRequest:
+    """The request without cursor parameters, so it asks for the first page."""
+    drop = run.ctx.classifier.stateful
+    return replace(request, query=tuple((k, v) for k, v in request.query if k not in drop))
+
+
+def _size_for(count: int, paging: Paging) -> int:
+    size = max(1, math.ceil(count / 4), math.ceil(count / MAX_PAGES))
+    return min(size, paging.max_limit)
+
+
+def _walk_offsets(run: OperationRun, paging: Paging, base: WireRequest) -> ProbeResult:
+    result = ProbeResult({"paging"})
+    ordering = run.ctx.rules.ordering
+    start = {paging.offset_param: 0} if paging.offset_param else {}
+    (full,) = run.observe(
+        [with_params(run, base, {**start, paging.limit_param: paging.max_limit}, "probe:paging")]
+    )
+    if not _ok(full):
+        return ProbeResult()
+    _, body = full.exchange.json()
+    total = get_path(body, paging.total) if paging.total else None
+    everything = [record_key(r) for r in _records(full, run)]
+    count = total if isinstance(total, int) else len(everything)
+    if count == 0 or not paging.offset_param:
+        return result
+    size = _size_for(count, paging)
+    seen: dict[str, int] = {}
+    walked: list[Mapping[str, Any]] = []
+    offset, pages = 0, 0
+    while pages <= MAX_PAGES:
+        request = with_params(
+            run, base, {paging.offset_param: offset, paging.limit_param: size}, "probe:paging"
+        )
+        (page,) = run.observe([request])
+        if not _ok(page):
+            result.add(
+                "paging",
+                f"{paging.offset_param}={offset} answered {page.exchange.status}",
+                "page-status",
+                page,
+            )
+            return result
+        _, body = page.exchange.json()
+        page_total = get_path(body, paging.total) if paging.total else None
+        if isinstance(total, int) and page_total is not None and page_total != total:
+            result.add(
+                "paging",
+                f"{paging.total} is {page_total} at {paging.offset_param}="
+                f"{offset} but {total} on the first page",
+                "total-changed",
+                page,
+            )
+        records = _records(page, run)
+        if not records:
+            break
+        for index, record in enumerate(records):
+            key = record_key(record)
+            if key in seen:
+                result.add(
+                    "paging",
+                    f"record {key} returned at position {seen[key]} and again "
+                    f"at {offset + index} while paging by {size}",
+                    "duplicate",
+                    page,
+                )
+            seen.setdefault(key, offset + index)
+        walked += records
+        offset += size
+        pages += 1
+        if isinstance(total, int) and offset >= total:
+            break
+    if pages > MAX_PAGES:
+        return result
+    if isinstance(total, int) and len(seen) != total:
+        result.add(
+            "paging",
+            f"walking every page by {size} reached {len(seen)} distinct "
+            f"records but {paging.total} is {total}",
+            "total",
+            full,
+        )
+    if len(everything) == count:
+        missing = [k for k in everything if k not in seen]
+        if missing:
+            result.add(
+                "paging",
+                f"record {missing[0]} (and {len(missing) - 1} more) never "
+                f"appeared while paging by {size}",
+                "missing",
+                full,
+            )
+    if ordering is not None and not ordering.param:
+        problem = order_problem(walked, ordering.field, ordering.default)
+        if problem:
+            result.add("ordering", f"across pages: {problem}", "order-across-pages", full)
+    return result
+
+
+def _link_request(run: OperationRun, url: str) -> WireRequest | None:
+    split = split_link(url, run.ctx.base_url)
+    if split is None:
+        return None
+    path, query = split
+    found = path_matcher(run.ctx.op).match(path)
+    if found is None:
+        return None
+    from urllib.parse import unquote
+
+    params = {k: unquote(v) for k, v in found.groupdict().items()}
+    return WireRequest(run.ctx.op.method, path, params, query, None, origin="link")
+
+
+def _walk_pages(run: OperationRun, paging: Paging, base: WireRequest) -> ProbeResult:
+    result = ProbeResult({"paging"})
+    links = paging.links
+    (full,) = run.observe(
+        [with_params(run, base, {paging.limit_param: paging.max_limit}, "probe:paging")]
+    )
+    if not _ok(full):
+        return ProbeResult()
+    everything = [record_key(r) for r in _records(full, run)]
+    _, full_body = full.exchange.json()
+    complete = not (links and isinstance(get_path(full_body, f"{links}.next"), str))
+    if not everything:
+        return result
+    size = _size_for(len(everything), paging)
+    (page,) = run.observe([with_params(run, base, {paging.limit_param: size}, "probe:paging")])
+    pages: list[Observed] = []
+    while _ok(page) and len(pages) <= MAX_PAGES:
+        pages.append(page)
+        _, body = page.exchange.json()
+        following = get_path(body, f"{links}.next") if links else None
+        if not isinstance(following, str):
+            break
+        request = _link_request(run, following)
+        if request is None:
+            result.add(
+                "links",
+                f"links.next {following!r} is not a URL of this operation under {run.ctx.base_url}",
+                "next-outside",
+                page,
+            )
+            break
+        (page,) = run.observe([request], trusted=True)
+        if not _ok(page):
+            result.add(
+                "links",
+                f"following links.next answered {page.exchange.status}",
+                "next-status",
+                page,
+            )
+            break
+    if len(pages) > MAX_PAGES:
+        return result
+    keyed = [[record_key(r) for r in _records(p, run)] for p in pages]
+    seen: dict[str, int] = {}
+    for number, keys in enumerate(keyed):
+        last = number == len(keyed) - 1
+        if not last and len(keys) != size:
+            result.add(
+                "paging",
+                f"page {number} has {len(keys)} records but is not the last "
+                f"page (page size {size})",
+                "short-page",
+                pages[number],
+            )
+        for key in keys:
+            if key in seen:
+                result.add(
+                    "paging",
+                    f"record {key} on page {seen[key]} and again on page "
+                    f"{number} (page size {size})",
+                    "duplicate",
+                    pages[number],
+                )
+            seen.setdefault(key, number)
+    if complete:
+        missing = [k for k in everything if k not in seen]
+        extra = [k for k in seen if k not in set(everything)]
+        if missing:
+            result.add(
+                "paging",
+                f"record {missing[0]} (and {len(missing) - 1} more) never "
+                f"appeared while following links.next by {size}",
+                "missing",
+                full,
+            )
+        if extra:
+            result.add(
+                "paging",
+                f"record {extra[0]} appeared while paging but not in the one-page listing",
+                "extra",
+                full,
+            )
+    if links:
+        _check_links(run, links, pages, keyed, result)
+    return result
+
+
+def _check_links(
+    run: OperationRun,
+    links: str,
+    pages: list[Observed],
+    keyed: list[list[str]],
+    result: ProbeResult,
+) -> None:
+    """self returns the same page, prev the previous one, first the first one."""
+    result.applied.add("links")
+    for number, page in enumerate(pages):
+        _, body = page.exchange.json()
+        targets = {"self": number, "first": 0}
+        if number > 0:
+            targets["prev"] = number - 1
+        elif isinstance(get_path(body, f"{links}.prev"), str):
+            result.add("links", "the first page has a links.prev", "prev-on-first", page)
+        for name, expected in targets.items():
+            url = get_path(body, f"{links}.{name}")
+            if not isinstance(url, str):
+                if name == "prev":
+                    result.add("links", f"page {number} has no links.prev", "prev-missing", page)
+                continue
+            request = _link_request(run, url)
+            if request is None:
+                result.add(
+                    "links",
+                    f"links.{name} {url!r} is not a URL of this operation under {run.ctx.base_url}",
+                    f"{name}-outside",
+                    page,
+                )
+                continue
+            (seen,) = run.observe([request], trusted=True)
+            if not _ok(seen):
+                result.add(
+                    "links",
+                    f"links.{name} of page {number} answered {seen.exchange.status}",
+                    f"{name}-status",
+                    seen,
+                )
+                continue
+            got = [record_key(r) for r in _records(seen, run)]
+            if got != keyed[expected]:
+                result.add(
+                    "links",
+                    f"links.{name} of page {number} returned other records than page {expected}",
+                    f"{name}-wrong",
+                    seen,
+                )
+
+
+PROBES: tuple[Probe, ...] = (auth_probe, limit_probe, ordering_probe, filter_probe, paging_probe)
