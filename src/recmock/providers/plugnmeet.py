@@ -67,8 +67,10 @@ class PlugNmeet(Provider):
         start, limit, order = effective_paging(body)
         room_sid = body.get("room_sid") if not op.spec_name.endswith(".v1") else None
         rows = matching(view, body.get("room_ids") or [], room_sid)
-        rows.sort(key=lambda r: (r["creation_time"], r["record_id"]), reverse=order == "DESC")
-        page = rows[start : start + limit]
+        # Sort light (creation time, id) keys and render only the page: a request over rooms
+        # holding 100,000 recordings must not build 100,000 response dicts.
+        rows.sort(key=lambda r: (r[2].uploaded or 0, r[2].id), reverse=order == "DESC")
+        page = [record(view, *row) for row in rows[start : start + limit]]
         if not page:
             return Reply(200, self._body(op, False, "no recording found", "NOT_FOUND"))
         if op.spec_name.endswith(".v1"):
@@ -84,8 +86,10 @@ class PlugNmeet(Provider):
         return Reply(200, {**self._body(op, True, "success", "SUCCESS"), "result": result})
 
 
-def matching(view: View, room_ids: list[str], room_sid: str | None) -> list[dict[str, Any]]:
-    """Every uploaded recording of the rooms (and session), rendered as plugNmeet records."""
+def matching(
+    view: View, room_ids: list[str], room_sid: str | None
+) -> list[tuple[str, Session, Recording]]:
+    """(room id, session, recording) of every uploaded recording of the rooms (and session)."""
     rows = []
     for room_id in dict.fromkeys(room_ids):
         for session_id in view.world.room_sessions(room_id) or ():
@@ -95,9 +99,7 @@ def matching(view: View, room_ids: list[str], room_sid: str | None) -> list[dict
             if session is None:
                 continue
             rows += [
-                record(view, room_id, session, rec)
-                for rec in session.recordings
-                if rec.status == "UPLOADED"
+                (room_id, session, rec) for rec in session.recordings if rec.status == "UPLOADED"
             ]
     return rows
 
