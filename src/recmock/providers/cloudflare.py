@@ -6,8 +6,8 @@ import hmac
 import re
 from typing import Any
 
-from recmock.generate import REGIONS, rfc3339
-from recmock.providers.base import FOREVER, Provider, Reply, View
+from recmock.generate import REGIONS
+from recmock.providers.base import FOREVER, Provider, Reply, View, rfc3339
 from recmock.specs import Operation
 from recmock.validation import Issue, Parsed, RawRequest
 from recmock.world import Caller, Recording, stable_choice

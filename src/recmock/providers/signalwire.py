@@ -9,8 +9,7 @@ import hmac
 from typing import Any
 from urllib.parse import urlencode
 
-from recmock.generate import rfc3339
-from recmock.providers.base import FOREVER, Provider, Reply, View
+from recmock.providers.base import FOREVER, Provider, Reply, View, rfc3339
 from recmock.specs import Operation
 from recmock.validation import Issue, Parsed, RawRequest
 from recmock.world import Recording, session_id_from_any
@@ -118,25 +117,32 @@ class SignalWire(Provider):
 
 def render(view: View, session_id: str, rec: Recording, ttl: int) -> dict[str, Any]:
     """One RoomRecording; fields unknown in the recording's state are null, as SignalWire does."""
-    duration = rec.duration
-    host = view.world.pools.hosts[rec.index % len(view.world.pools.hosts)]
+    # Called once per item of a page of up to 1000: attributes are read once, no generators.
+    world = view.world
+    hosts = world.pools.hosts
+    invoked, started, stopped, size = rec.invoked, rec.started, rec.stopped, rec.size
+    duration = None if started is None or stopped is None else stopped - started
     uri = None
     if rec.status == "UPLOADED":
-        expires = view.world.now + min(ttl, view.world.shape.link_lifetime)
+        expires = world.now + min(ttl, world.shape.link_lifetime)
+        host = hosts[rec.index % len(hosts)]
         uri = f"https://{host}/video/recordings/{rec.id}.mp4?expires={expires}"
     minutes = (duration or 0) / 60
-    changed = max(t for t in (rec.invoked, rec.started, rec.stopped, rec.uploaded) if t is not None)
+    changed = invoked
+    for moment in (started, stopped, rec.uploaded):
+        if moment is not None and moment > changed:
+            changed = moment
     return {
         "id": rec.id,
         "room_session_id": session_id,
         "status": STATUS[rec.status],
-        "started_at": rfc3339(rec.started) if rec.started is not None else None,
-        "finished_at": rfc3339(rec.stopped) if rec.stopped is not None else None,
+        "started_at": rfc3339(started) if started is not None else None,
+        "finished_at": rfc3339(stopped) if stopped is not None else None,
         "duration": duration,
-        "size_in_bytes": rec.size,
-        "format": "video/mp4" if rec.size is not None else None,
+        "size_in_bytes": size,
+        "format": "video/mp4" if size is not None else None,
         "cost_in_dollars": round(minutes * CENTS_PER_MINUTE / 100, 4),
         "uri": uri,
-        "created_at": rfc3339(rec.invoked),
+        "created_at": rfc3339(invoked),
         "updated_at": rfc3339(changed),
     }

@@ -13,8 +13,7 @@ from typing import Any
 import jwt
 
 import recmock.auth  # noqa: F401  (silences PyJWT's key-length warning for demo secrets)
-from recmock.generate import rfc3339
-from recmock.providers.base import Provider, Reply, View
+from recmock.providers.base import Provider, Reply, View, rfc3339
 from recmock.specs import Operation
 from recmock.validation import Issue, Parsed, RawRequest
 from recmock.world import Recording, session_id_from_any

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
@@ -58,17 +59,25 @@ class Options:
     admin: bool = True
     max_body: int = 1 << 20
     cache_entries: int = 4096
+    cache_bytes: int = 8 << 20  # replayed bodies kept, so RSS stays flat under unique requests
     journal_size: int = 500
+
+
+CacheEntry = tuple[float, int, list[tuple[bytes, bytes]], bytes, str, str]
 
 
 @dataclass
 class ReplyCache:
-    """A bounded LRU of complete responses keyed by everything the pipeline reads."""
+    """A bounded LRU of complete responses keyed by everything the pipeline reads.
+
+    Bounded twice: by entries and by the bytes of the bodies and keys it holds, so a stream of
+    unique requests (each cached, none replayed) keeps memory flat instead of filling it.
+    """
 
     capacity: int
-    entries: OrderedDict[
-        tuple[Any, ...], tuple[float, int, list[tuple[bytes, bytes]], bytes, str]
-    ] = field(default_factory=OrderedDict)
+    max_bytes: int = 8 << 20
+    entries: OrderedDict[tuple[Any, ...], CacheEntry] = field(default_factory=OrderedDict)
+    size: int = 0
 
     def get(self, key: tuple[Any, ...], now: float) -> tuple[Any, ...] | None:
         """A stored response still valid at `now`."""
@@ -76,16 +85,36 @@ class ReplyCache:
         if entry is None:
             return None
         if entry[0] <= now:
-            del self.entries[key]
+            self._drop(key)
             return None
         self.entries.move_to_end(key)
         return entry[1:]
 
     def put(self, key: tuple[Any, ...], valid_until: float, *response: Any) -> None:
         """Store (status, headers, body, problems, scenario); the least recently used goes."""
+        cost = _cost(key, response[2])
+        if cost > self.max_bytes // 4:
+            return  # one huge reply must not flush everything else
+        if key in self.entries:
+            self._drop(key)
         self.entries[key] = (valid_until, *response)
-        if len(self.entries) > self.capacity:
-            self.entries.popitem(last=False)
+        self.size += cost
+        while len(self.entries) > self.capacity or self.size > self.max_bytes:
+            self._drop(next(iter(self.entries)))
+
+    def clear(self) -> None:
+        """Forget every stored response."""
+        self.entries.clear()
+        self.size = 0
+
+    def _drop(self, key: tuple[Any, ...]) -> None:
+        entry = self.entries.pop(key)
+        self.size -= _cost(key, entry[3])
+
+
+def _cost(key: tuple[Any, ...], body: bytes) -> int:
+    """Roughly the bytes an entry keeps alive: its body, the request body and headers."""
+    return 256 + len(body) + len(key[3]) + sum(len(k) + len(v) + 64 for k, v in key[4])
 
 
 def _raw_request(scope: Scope, body: bytes, path_params: dict[str, str]) -> RawRequest:
@@ -112,7 +141,7 @@ class Gateway:
         self.inner = inner
         self.options = options
         self.router = Router(mock.operations())
-        self.cache = ReplyCache(options.cache_entries)
+        self.cache = ReplyCache(options.cache_entries, options.cache_bytes)
         self.journal: deque[dict[str, Any]] = deque(maxlen=options.journal_size)
         self.documents = {spec.prefix + "/openapi.json": spec for spec in mock.specs}
         self.ui_prefixes = tuple(spec.prefix + "/ui" for spec in mock.specs)
@@ -210,7 +239,8 @@ class Gateway:
         path = scope["path"][len(admin.PREFIX) :].rstrip("/")
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         if path == "health":
-            await _send(send, 200, encode({"status": "ok"}))
+            # The pid tells a client which worker answered (`--workers N` tests rely on it).
+            await _send(send, 200, encode({"status": "ok", "pid": os.getpid()}))
             return
         if not self.options.admin or not admin.is_loopback(scope.get("client")):
             await _send(send, 404, encode({"error": "admin API disabled for this client"}))
@@ -224,7 +254,7 @@ class Gateway:
             await _send(send, 200, encode({"cleared": True}))
         elif path == "reset" and method == "POST":
             self.journal.clear()
-            self.cache.entries.clear()
+            self.cache.clear()
             self.mock.reset()
             self.mock.active = self.mock.default_scenario
             await _send(send, 200, encode({"reset": True, "active": self.mock.active}))
@@ -258,7 +288,7 @@ class Gateway:
             await _send(send, 400, encode(message))
             return
         self.mock.active = name
-        self.cache.entries.clear()  # replies cached under the old default must not leak through
+        self.cache.clear()  # replies cached under the old default must not leak through
         await _send(send, 200, encode({"active": name}))
 
     def _hint(self) -> str:
