@@ -28,16 +28,16 @@ class AllowEntry:
     check: str
     operation: str  # operationId, "METHOD /path", or "*"
     reason: str
-    match: str = ""  # a regular expression searched in the violation's message
+    match: str = ""  # a regular expression searched in the message and the curl reproducer
     where: str = ""  # file:entry, for messages
 
-    def accepts(self, check: str, operation_ids: Sequence[str], message: str) -> bool:
+    def accepts(self, check: str, operation_ids: Sequence[str], message: str, curl: str) -> bool:
         """True when this entry covers a violation."""
         if self.check not in ("*", check):
             return False
         if self.operation != "*" and self.operation not in operation_ids:
             return False
-        return not self.match or re.search(self.match, message) is not None
+        return not self.match or re.search(self.match, f"{message}\n{curl}") is not None
 
 
 @dataclass(frozen=True)

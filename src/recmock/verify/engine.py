@@ -301,10 +301,11 @@ class Engine:
             repro = self.config.credentials.reproduction(exchange.request)
             curl = curl_command(exchange.request, self.config.base_url, repro)
         message = self.redact(candidate.problem.message)
+        curl = self.redact(curl)
         ids = (ctx.op.operation_id, f"{ctx.op.method} {ctx.op.path}")
         allowed = ""
         for entry in self.config.allow:
-            if entry.accepts(candidate.check, ids, message):
+            if entry.accepts(candidate.check, ids, message, curl):
                 allowed = entry.reason
                 self.allow_used.add(entry.where)
                 break
@@ -313,7 +314,7 @@ class Engine:
             category=CHECKS[candidate.check].category,
             operation=ctx.label,
             message=message,
-            curl=self.redact(curl),
+            curl=curl,
             status=exchange.status if exchange else None,
             response=self.redact(exchange.excerpt()) if exchange else "",
             origin=exchange.request.origin if exchange else "",

@@ -1,0 +1,37 @@
+"""`recmock verify` passes against the real mock, for every provider, over real sockets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from verify_runs import DEMO_AUTH, KNOWN_MOCK_BUGS, Outcome, drain
+
+pytestmark = pytest.mark.slow
+
+
+def _verify(verify_cli: Callable[..., Outcome], provider: str, root: str) -> Outcome:
+    prefix, auth = DEMO_AUTH[provider]
+    return verify_cli(provider, "--base-url", root + prefix, *auth, "--seed", "7",
+                      "--max-examples", "60", "--allow", str(KNOWN_MOCK_BUGS))  # fmt: skip
+
+
+@pytest.mark.parametrize("provider", ["plugnmeet", "signalwire", "zoom", "cloudflare"])
+def test_verify_exits_0_against_the_mock(provider, live_server, verify_cli) -> None:  # type: ignore[no-untyped-def]
+    """No unaccepted violation; every check that can apply to the provider did apply."""
+    drain(live_server)
+    outcome = _verify(verify_cli, provider, live_server.url)
+    assert outcome.code == 0, outcome.out
+    assert "PASSED: 0 violation(s)" in outcome.out
+    assert outcome.failing_checks() == set()
+    for line in outcome.out.splitlines():  # anything accepted must be a known mock bug
+        if line.startswith("  allowed ["):
+            assert line.startswith("  allowed [server_error] answered 500"), line
+
+
+def test_verify_exits_0_against_the_v1_plugnmeet_doc(start_server, verify_cli) -> None:  # type: ignore[no-untyped-def]
+    """The older plugNmeet doc, served with --plugnmeet-version v1, verifies too."""
+    server = start_server("--plugnmeet-version", "v1")
+    drain(server)
+    outcome = _verify(verify_cli, "plugnmeet-v1", server.url)
+    assert outcome.code == 0, outcome.out
