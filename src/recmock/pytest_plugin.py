@@ -146,8 +146,13 @@ class _ThreadedMock:
             probe.bind(("127.0.0.1", 0))
             port = int(probe.getsockname()[1])
         self.url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(build_app(ServeConfig()), host="127.0.0.1", port=port,
-                                log_level="warning", lifespan="off")  # fmt: skip
+        config = uvicorn.Config(
+            build_app(ServeConfig()),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

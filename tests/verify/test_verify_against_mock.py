@@ -12,8 +12,18 @@ pytestmark = pytest.mark.slow
 
 def _verify(verify_cli: Callable[..., Outcome], provider: str, root: str) -> Outcome:
     prefix, auth = DEMO_AUTH[provider]
-    return verify_cli(provider, "--base-url", root + prefix, *auth, "--seed", "7",
-                      "--max-examples", "60", "--allow", str(KNOWN_MOCK_BUGS))  # fmt: skip
+    return verify_cli(
+        provider,
+        "--base-url",
+        root + prefix,
+        *auth,
+        "--seed",
+        "7",
+        "--max-examples",
+        "60",
+        "--allow",
+        str(KNOWN_MOCK_BUGS),
+    )
 
 
 @pytest.mark.parametrize("provider", ["plugnmeet", "signalwire", "zoom", "cloudflare"])

@@ -21,13 +21,25 @@ Verify = Callable[..., Outcome]
 
 def _run(verify_cli: Verify, url: str, provider: str, *extra: str) -> Outcome:
     prefix, auth = AUTH[provider]
-    return verify_cli(provider, "--base-url", url + prefix, *auth, "--seed", "11",
-                      "--max-examples", "30", "--allow", str(KNOWN_MOCK_BUGS), *extra)  # fmt: skip
+    return verify_cli(
+        provider,
+        "--base-url",
+        url + prefix,
+        *auth,
+        "--seed",
+        "11",
+        "--max-examples",
+        "30",
+        "--allow",
+        str(KNOWN_MOCK_BUGS),
+        *extra,
+    )
 
 
 @pytest.mark.parametrize("provider", sorted(AUTH))
-def test_the_correct_variant_passes(provider: str, broken: tuple[Broken, str],
-                                    verify_cli: Verify) -> None:  # fmt: skip
+def test_the_correct_variant_passes(
+    provider: str, broken: tuple[Broken, str], verify_cli: Verify
+) -> None:
     """Without defects: exit 0, no failing check."""
     app, url = broken
     app.defects = set()
@@ -36,8 +48,9 @@ def test_the_correct_variant_passes(provider: str, broken: tuple[Broken, str],
 
 
 @pytest.mark.parametrize("defect", sorted(DEFECTS))
-def test_each_defect_is_caught_by_its_check(defect: str, broken: tuple[Broken, str],
-                                            verify_cli: Verify) -> None:  # fmt: skip
+def test_each_defect_is_caught_by_its_check(
+    defect: str, broken: tuple[Broken, str], verify_cli: Verify
+) -> None:
     """One defect on: exit 1 and exactly the check responsible for it fails."""
     app, url = broken
     provider, check = DEFECTS[defect]
@@ -50,8 +63,9 @@ def test_each_defect_is_caught_by_its_check(defect: str, broken: tuple[Broken, s
     assert outcome.failing_checks() == {check}, outcome.out
 
 
-def test_reports_of_a_failing_run_never_show_a_secret(broken: tuple[Broken, str],
-                                                      verify_cli: Verify, tmp_path: Path) -> None:  # fmt: skip
+def test_reports_of_a_failing_run_never_show_a_secret(
+    broken: tuple[Broken, str], verify_cli: Verify, tmp_path: Path
+) -> None:
     """Every defect on, every provider: reproducers everywhere, no secret in any output."""
     app, url = broken
     app.defects = set(DEFECTS)
@@ -72,6 +86,7 @@ def test_reports_of_a_failing_run_never_show_a_secret(broken: tuple[Broken, str]
         assert secret not in everything
     for token in re.findall(r"eyJ[\w-]+\.[\w-]+\.[\w-]+", everything):  # no JWT we signed
         with pytest.raises(jwt.InvalidSignatureError):
-            jwt.decode(token, CREDENTIALS.zoom_secret, algorithms=["HS256"],
-                       options={"verify_exp": False})  # fmt: skip
+            jwt.decode(
+                token, CREDENTIALS.zoom_secret, algorithms=["HS256"], options={"verify_exp": False}
+            )
     assert not re.search(r"HASH-SIGNATURE: [0-9a-f]{64}", everything)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from recmock.errors import ConfigError
+from recmock.errors import ConfigError, SpecError
 from recmock.specs import SPECS_DIR, Spec, load_spec, read_yaml
 from recmock.verify.credentials import Credentials
 
@@ -176,7 +176,10 @@ def config_from_args(args: argparse.Namespace) -> VerifyConfig:
     if args.time_limit <= 0:
         raise ConfigError(f"--time-limit: expected seconds > 0, got {args.time_limit}")
     credentials = credentials_from(args)
-    spec = load_spec(Path(args.spec) if args.spec else provider_spec(args.provider))
+    try:
+        spec = load_spec(Path(args.spec) if args.spec else provider_spec(args.provider))
+    except SpecError as exc:  # validator messages can run over several lines: keep the first
+        raise SpecError(str(exc).strip().splitlines()[0]) from None
     if not spec.operations:
         raise ConfigError(f"{spec.path}: the spec has no operations to verify")
     secured = bool(spec.document.get("security")) or any(

@@ -99,12 +99,12 @@ def auth_probe(run: OperationRun) -> ProbeResult:
         return result
     base = next((s for s in run.successes() if s.exchange.request.auth == "valid"), None)
     if base is None:
-        valid = run.valid_answers()
-        if valid and all(s.exchange.status == 401 for s in valid):
+        valid = [s for s in run.valid_answers() if (s.exchange.status or 0) < 500]
+        if valid and all(s.exchange.status in (401, 403) for s in valid):
             result.add(
                 "auth",
                 f"all {len(valid)} requests with the given credentials were "
-                "refused with 401: check the auth options",
+                "refused with 401/403: check the auth options",
                 "valid-refused",
                 valid[0],
             )
