@@ -21,6 +21,8 @@ Json = Any
 _INTEGER = re.compile(r"^[+-]?\d{1,18}$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 MAX_BODY_DEPTH = 64
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -148,11 +150,26 @@ def decode_json(body: bytes) -> tuple[Json, str | None]:
     if _depth_exceeds(text, MAX_BODY_DEPTH):
         return None, f"JSON nested deeper than {MAX_BODY_DEPTH} levels"
     try:
-        return json.loads(text), None
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         return None, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
     except RecursionError:
         return None, f"JSON nested deeper than {MAX_BODY_DEPTH} levels"
+    if _SURROGATE_ESCAPE.search(text):
+        value = _replace_lone_surrogates(value)
+    return value, None
+
+
+def _replace_lone_surrogates(value: Json) -> Json:
+    """A `\\ud800` escape with no partner decodes to a lone surrogate, which no response can
+    encode as UTF-8; replace it with U+FFFD as Go's encoding/json (the real servers) does."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_replace_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_replace_lone_surrogates(k): _replace_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def _depth_exceeds(text: str, limit: int) -> bool:

@@ -17,9 +17,10 @@ SUBTITLE_LABELS = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "E
 
 def effective_paging(params: dict[str, Any]) -> tuple[int, int, str]:
     """(from, limit, order) as the real server reads them: null means default, limits clamp."""
-    start = params.get("from") or 0
+    # JSON Schema counts 2.0 as an integer, so validated values may be integral floats.
+    start = int(params.get("from") or 0)
     limit = params.get("limit")
-    limit = DEFAULT_LIMIT if limit is None or limit <= 0 else min(limit, MAX_LIMIT)
+    limit = DEFAULT_LIMIT if limit is None or limit <= 0 else int(min(limit, MAX_LIMIT))
     order = params.get("order_by") or "DESC"
     return start, limit, order
 

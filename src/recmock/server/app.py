@@ -43,9 +43,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-VALID_UNTIL = "x-recmock-valid-until"
-PROBLEMS = "x-recmock-problems"
 BODY_KEY = "recmock.body"
+NOTE_KEY = "recmock.note"  # handler -> gateway: valid_until, problems, scenario (never on the wire)
 log = logging.getLogger("recmock")
 CORS_HEADERS = ["Authorization", "API-KEY", "HASH-SIGNATURE", "Content-Type",
                 "X-Recmock-Scenario", "Prefer"]  # fmt: skip
@@ -59,7 +58,7 @@ class Options:
     admin: bool = True
     max_body: int = 1 << 20
     cache_entries: int = 4096
-    cache_bytes: int = 8 << 20  # replayed bodies kept, so RSS stays flat under unique requests
+    cache_bytes: int = 4 << 20  # replayed bodies kept, so RSS stays flat under unique requests
     journal_size: int = 500
 
 
@@ -75,7 +74,7 @@ class ReplyCache:
     """
 
     capacity: int
-    max_bytes: int = 8 << 20
+    max_bytes: int = 4 << 20
     entries: OrderedDict[tuple[Any, ...], CacheEntry] = field(default_factory=OrderedDict)
     size: int = 0
 
@@ -97,7 +96,10 @@ class ReplyCache:
             return  # one huge reply must not flush everything else
         if key in self.entries:
             self._drop(key)
-        self.entries[key] = (valid_until, *response)
+        status, headers, body, *rest = response
+        # orjson hands out bytes with up to 2x slack; a kept body should cost only its length.
+        body = bytes(memoryview(body)) if len(body) > 4096 else body
+        self.entries[key] = (valid_until, status, headers, body, *rest)
         self.size += cost
         while len(self.entries) > self.capacity or self.size > self.max_bytes:
             self._drop(next(iter(self.entries)))
@@ -194,27 +196,27 @@ class Gateway:
                 captured["body"] += message.get("body", b"")
 
         # The body was read here already; handlers take it from the scope, Connexion never needs it.
-        await self.inner({**scope, BODY_KEY: body}, _replay(b""), capture)
+        # The handler leaves its notes in `note` (a dict survives Connexion's copies of the scope),
+        # so request text in them never has to pass through a response header.
+        note: dict[str, Any] = {}
+        await self.inner({**scope, BODY_KEY: body, NOTE_KEY: note}, _replay(b""), capture)
         status = captured.get("status", 500)
-        valid_until, problems, scenario, out_headers = 0.0, "", "", []
-        from_handler = False
-        for name, value in captured.get("headers", []):
-            if name == VALID_UNTIL.encode():
-                valid_until, from_handler = float(value), True
-            elif name == PROBLEMS.encode():
-                problems = value.decode()
-            elif name == b"x-recmock-scenario":
-                scenario = value.decode()
-                out_headers.append((name, value))
-            else:
-                out_headers.append((name, value))
-        if not from_handler:
+        out_headers = captured.get("headers", [])
+        valid_until, problems, scenario = 0.0, "", ""
+        from_handler = "valid_until" in note
+        if from_handler:
+            valid_until, problems, scenario = (
+                note[k] for k in ("valid_until", "problems", "scenario")
+            )
+        else:
             # Connexion answered by itself (an exception became its problem+json 500): the
             # client still gets the provider's documented shape, the log gets the details.
             log.error("internal error on %s %s: status %s", scope["method"], scope["path"], status)
             reply = self.mock.provider(op.provider).error(500, "internal error in recmock", op)
-            status, out_headers = 500, [(b"content-type", b"application/json")]
             captured["body"] = encode(reply.body)
+            length = str(len(captured["body"])).encode()
+            status, out_headers = 500, [(b"content-type", b"application/json"),
+                                        (b"content-length", length)]  # fmt: skip
             problems = "internal error: see the server log"
         if valid_until > now:
             self.cache.put(
@@ -357,6 +359,17 @@ async def _send(
     await send({"type": "http.response.body", "body": body})
 
 
+def header_value(text: str) -> str:
+    """`text` as a response header value that cannot fail or split the response.
+
+    Printable ASCII passes unchanged; anything else (a line break, a character beyond latin-1,
+    both reachable from a client's query string) is backslash-escaped.
+    """
+    if text.isascii() and text.isprintable():
+        return text
+    return text.encode("unicode_escape").decode("ascii")
+
+
 def _handler_for(state: Gateway, op: Operation) -> Callable[..., Awaitable[Response]]:
     async def handler(**_: Any) -> Response:  # Connexion passes path params; we read scope
         from connexion import request
@@ -367,12 +380,17 @@ def _handler_for(state: Gateway, op: Operation) -> Callable[..., Awaitable[Respo
         if outcome.delay:
             await asyncio.sleep(outcome.delay)
         reply = outcome.reply
-        headers = {**reply.headers, VALID_UNTIL: repr(reply.valid_until)}
-        if outcome.scenario:
-            headers["X-Recmock-Scenario"] = outcome.scenario
-        if outcome.problems:
-            headers[PROBLEMS] = "\n".join(outcome.problems).replace("\r", " ")
-        return Response(encode(reply.body), reply.status, headers, media_type="application/json")
+        headers = {name: header_value(value) for name, value in reply.headers.items()}
+        if outcome.scenario:  # may echo a client's unknown scenario name, hence header_value
+            headers["X-Recmock-Scenario"] = header_value(outcome.scenario)
+        response = Response(
+            encode(reply.body), reply.status, headers, media_type="application/json"
+        )
+        note = scope.get(NOTE_KEY)
+        if note is not None:  # only once the response exists: a failure above must not be cached
+            note.update(valid_until=reply.valid_until, problems="\n".join(outcome.problems),
+                        scenario=outcome.scenario)  # fmt: skip
+        return response
 
     return handler
 
