@@ -45,3 +45,29 @@ def test_verify_exits_0_against_the_v1_plugnmeet_doc(start_server, verify_cli) -
     drain(server)
     outcome = _verify(verify_cli, "plugnmeet-v1", server.url)
     assert outcome.code == 0, outcome.out
+
+
+def test_time_limit_caps_a_large_run(live_server, verify_cli) -> None:  # type: ignore[no-untyped-def]
+    """Thousands of examples asked for, one second allowed: the run stops and says so."""
+    import time
+
+    drain(live_server)
+    prefix, auth = DEMO_AUTH["signalwire"]
+    started = time.monotonic()
+    outcome = verify_cli(
+        "signalwire",
+        "--base-url",
+        live_server.url + prefix,
+        *auth,
+        "--max-examples",
+        "5000",
+        "--time-limit",
+        "1",
+        "--seed",
+        "3",
+        "--allow",
+        str(KNOWN_MOCK_BUGS),
+    )
+    assert time.monotonic() - started < 20
+    assert "time limit" in outcome.out
+    assert outcome.code in (0, 1)

@@ -135,3 +135,26 @@ def test_allow_entries_match_check_operation_and_pattern() -> None:
     assert not entry.accepts("schema", ["fetchRecordings"], "accepted", "from=-1")
     assert not entry.accepts("negative", ["other"], "accepted", "from=-1")
     assert not entry.accepts("negative", ["fetchRecordings"], "accepted", "from=0")
+
+
+def test_response_validation_uses_3_1_semantics_and_formats() -> None:
+    """Nullable type lists, date-time, uuid and uri formats are all enforced."""
+    from jsonschema import Draft202012Validator
+
+    from recmock.verify.contract import Documented, format_checker
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "at": {"type": ["string", "null"], "format": "date-time"},
+            "id": {"type": "string", "format": "uuid"},
+            "uri": {"type": ["string", "null"], "format": "uri"},
+        },
+    }
+
+    validator = Draft202012Validator(schema, format_checker=format_checker())
+    documented = Documented(("application/json",), schema, {}, validator)
+    ok = {"at": None, "id": "8d1e5b7a-2c3f-4e6a-9b0d-1f2e3a4b5c6d", "uri": "https://x/y?z=1"}
+    assert documented.validator is not None and documented.validator.is_valid(ok)
+    for bad in ({"at": "yesterday"}, {"id": "not-a-uuid"}, {"uri": "not a uri"}):
+        assert not validator.is_valid(bad), bad

@@ -56,11 +56,10 @@ class OperationContext:
 
 @dataclass(frozen=True)
 class Observed:
-    """An exchange with the verdict on its request; `method_probe` = undocumented method."""
+    """An exchange with the verdict on its request."""
 
     exchange: Exchange
     classified: Classified
-    method_probe: bool = False
 
 
 ResponseCheck = Callable[[OperationContext, Observed], "list[Problem] | None"]
@@ -118,7 +117,7 @@ def server_error(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
 @check("schema", "schema", "status documented, content type, headers and body match the spec")
 def schema(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
     ex = seen.exchange
-    if ex.status is None or ex.status >= 500 or seen.method_probe:
+    if ex.status is None or ex.status >= 500:
         return None
     documented = ctx.contract.for_status(ex.status)
     if documented is None:
@@ -178,16 +177,6 @@ def negative(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
     ex, verdict = seen.exchange, seen.classified.verdict
     if ex.status is None or ex.status >= 500 or verdict is Verdict.AMBIGUOUS:
         return None
-    if seen.method_probe:
-        if ex.status < 400:
-            return [
-                Problem(
-                    f"undocumented method {ex.request.method} answered {ex.status}, "
-                    "expected 404/405",
-                    f"method:{ex.request.method}",
-                )
-            ]
-        return []
     if verdict is Verdict.INVALID and ex.status < 400:
         reason = seen.classified.reasons[0] if seen.classified.reasons else "invalid"
         return [

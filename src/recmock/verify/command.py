@@ -40,9 +40,14 @@ def run_verify(args: argparse.Namespace, stream: TextIO | None = None) -> int:
     config = config_from_args(args)
     reporters = reporters_for(args, out)
     exit_code = 0
-    for event in verify(config):
-        for reporter in reporters:
-            reporter.handle(event)
-        if isinstance(event, RunFinished):
-            exit_code = event.summary.exit_code
+    try:
+        for event in verify(config):
+            for reporter in reporters:
+                reporter.handle(event)
+            if isinstance(event, RunFinished):
+                exit_code = event.summary.exit_code
+    except KeyboardInterrupt:
+        # An interrupted run proved nothing: never let it look like a pass (exit 0).
+        print("recmock: error: interrupted before the run finished", file=sys.stderr)
+        return 2
     return exit_code

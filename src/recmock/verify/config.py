@@ -14,10 +14,8 @@ from urllib.parse import urlsplit
 from recmock.errors import ConfigError, SpecError
 from recmock.specs import SPECS_DIR, Spec, load_spec, read_yaml
 from recmock.verify.credentials import Credentials
+from recmock.verify.options import DEFAULT_MAX_EXAMPLES, DEFAULT_TIME_LIMIT, DEFAULT_WORKERS
 
-DEFAULT_MAX_EXAMPLES = 100
-DEFAULT_TIME_LIMIT = 90.0  # seconds: a default run stays well inside two minutes
-DEFAULT_WORKERS = 4
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 

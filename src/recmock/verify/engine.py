@@ -19,7 +19,7 @@ import httpx
 from recmock.errors import TargetError
 from recmock.rules import get_path, records_of
 from recmock.verify.checks import CHECKS, Observed, OperationContext, Problem, run_response_checks
-from recmock.verify.classify import Classified, Classifier, Verdict
+from recmock.verify.classify import Classifier, Verdict
 from recmock.verify.config import VerifyConfig
 from recmock.verify.contract import contract_for
 from recmock.verify.credentials import Redactor
@@ -36,7 +36,7 @@ from recmock.verify.events import (
     Violation,
     ViolationFound,
 )
-from recmock.verify.generation import Generator, method_probes, unique, without
+from recmock.verify.generation import Generator, unique, without
 from recmock.verify.probes import PROBES, Probe
 from recmock.verify.wire import Exchange, Transport, WireRequest, curl_command
 
@@ -76,27 +76,21 @@ class OperationRun:
 
     # -- sending --------------------------------------------------------------------------
 
-    def observe(
-        self, requests: Sequence[WireRequest], *, trusted: bool = False, method_probe: bool = False
-    ) -> list[Observed]:
+    def observe(self, requests: Sequence[WireRequest], *, trusted: bool = False) -> list[Observed]:
         """Send, classify and check `requests`; the result keeps their order."""
         exchanges = self.engine.send(requests)
         out = []
         for exchange in exchanges:
-            classified = self.classify(exchange.request, trusted, method_probe)
-            seen = Observed(exchange, classified, method_probe)
+            classified = self.ctx.classifier.classify(
+                exchange.request, trusted=trusted or exchange.request.origin == "link"
+            )
+            seen = Observed(exchange, classified)
             out.append(seen)
             if self.counting:
                 self.history.append(seen)
                 for name, problems in run_response_checks(self.ctx, seen).items():
                     self._count(name, problems, seen)
         return out
-
-    def classify(self, request: WireRequest, trusted: bool, method_probe: bool) -> Classified:
-        """The verdict on a request (an undocumented method is always invalid)."""
-        if method_probe:
-            return Classified(Verdict.INVALID, ("undocumented method",))
-        return self.ctx.classifier.classify(request, trusted=trusted or request.origin == "link")
 
     def _count(
         self,
@@ -208,8 +202,7 @@ class OperationRun:
         info = CHECKS[candidate.check]
         if info.function is None:
             return None
-        method_probe = candidate.seen is not None and candidate.seen.method_probe
-        (seen,) = self.observe([request], method_probe=method_probe)
+        (seen,) = self.observe([request])
         problems = info.function(self.ctx, seen) or []
         return seen if any(p.key == candidate.problem.key for p in problems) else None
 
@@ -333,7 +326,7 @@ class Engine:
             for op in spec.operations
         ]
         first = contexts[0]
-        probe = (generator.examples(first.op) or generator.coverage(first.op))[:1]
+        probe = (generator.examples(first.op, config.seed) or generator.coverage(first.op))[:1]
         self.transport.preflight(probe[0] if probe else WireRequest(first.op.method, "/"))
         yield RunStarted(
             spec=spec.name,
@@ -401,15 +394,10 @@ class Engine:
                 run.observe(requests[start : start + BATCH], **kwargs)
                 yield self._progress(run)
 
-        examples = [without(r, stateful) for r in generator.examples(ctx.op)]
+        examples = [without(r, stateful) for r in generator.examples(ctx.op, config.seed)]
         coverage = generator.coverage(ctx.op)
         first = list(unique([*examples, *coverage]))
         yield from batches("examples", first)
-        if examples:
-            declared = [m.upper() for m in config.spec.document["paths"][ctx.op.path]]
-            yield from batches(
-                "methods", method_probes(ctx.op, declared, examples[0]), method_probe=True
-            )
         run.phase = "probes"
         yield PhaseStarted(label, "probes")
         if run.best_base() is None and ctx.rules.paging is not None:
@@ -423,18 +411,28 @@ class Engine:
                 break
             run.run_probe(probe)
             yield self._progress(run)
-        yield from self._fuzz(run, generator, batches)
+        yield from self._fuzz(run, generator, batches, op_deadline)
         run.phase = "confirm"
         yield PhaseStarted(label, "confirm")
         for violation in run.confirm():
             yield ViolationFound(violation)
 
     def _fuzz(
-        self, run: OperationRun, generator: Generator, batches: Callable[..., Iterator[Event]]
+        self,
+        run: OperationRun,
+        generator: Generator,
+        batches: Callable[..., Iterator[Event]],
+        deadline: float,
     ) -> Iterator[Event]:
         ctx, config = run.ctx, self.config
         if self.out_of_time():
             return
+        deadline = min(deadline, self.deadline)
+
+        def until(fraction: float) -> float:
+            # Generation gets a fraction of what is left, so sending still fits in the limit.
+            return time.monotonic() + max(0.0, deadline - time.monotonic()) * fraction
+
         count = config.max_examples
         has_examples = all(p.example is not None for p in ctx.op.parameters if p.location == "path")
         pinned = (
@@ -443,18 +441,29 @@ class Engine:
             else 0
         )
         positive = (
-            generator.fuzz(ctx.op, negative=False, count=pinned, seed=config.seed, pin_path=True)
+            generator.fuzz(
+                ctx.op,
+                negative=False,
+                count=pinned,
+                seed=config.seed,
+                pin_path=True,
+                until=until(0.2),
+            )
             if pinned
             else []
         )
-        positive += generator.fuzz(ctx.op, negative=False, count=count - pinned, seed=config.seed)
+        positive += generator.fuzz(
+            ctx.op, negative=False, count=count - pinned, seed=config.seed, until=until(0.25)
+        )
         stateful = ctx.classifier.stateful
         sent = {s.exchange.request.key for s in run.history}
         fresh = [r for r in unique(without(r, stateful) for r in positive) if r.key not in sent]
         yield from batches("fuzz", fresh)
         if self.out_of_time():
             return
-        negative = generator.fuzz(ctx.op, negative=True, count=count, seed=config.seed + 1)
+        negative = generator.fuzz(
+            ctx.op, negative=True, count=count, seed=config.seed + 1, until=until(0.5)
+        )
         yield from batches("fuzz-negative", [r for r in unique(negative) if r.key not in sent])
 
     def _progress(self, run: OperationRun) -> Progress:

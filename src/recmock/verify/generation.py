@@ -7,6 +7,7 @@ Every draw is seeded, so a seed names exactly the same requests.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -16,9 +17,6 @@ from recmock.specs import Operation, Spec
 from recmock.verify.wire import WireRequest, encode_path, json_bytes, query_pairs
 
 Json = Any
-# Methods a server must refuse on an operation's path when the spec does not declare them;
-# OPTIONS (CORS preflight), HEAD, TRACE and QUERY have legitimate generic meanings.
-PROBE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 class Generator:
@@ -40,10 +38,8 @@ class Generator:
     def _operation(self, op: Operation) -> Any:
         return self._operations[(op.method, op.path)]
 
-    def examples(self, op: Operation) -> list[WireRequest]:
+    def examples(self, op: Operation, seed: int = 0) -> list[WireRequest]:
         """One request per example set the spec documents (parameters and request bodies)."""
-        from schemathesis.generation.hypothesis.examples import generate_one
-
         operation = self._operation(op)
         out = []
         try:
@@ -52,7 +48,8 @@ class Generator:
             return []
         for strategy in strategies:
             try:
-                out.append(to_wire(op, generate_one(strategy), "example"))
+                (case,) = draw(strategy, 1, seed)  # seeded: parts without examples are drawn
+                out.append(to_wire(op, case, "example"))
             except Exception:
                 continue
         out += self._body_examples(op)
@@ -97,14 +94,23 @@ class Generator:
             )
             for case in cases:
                 if str(case.method).upper() != op.method:
-                    continue  # recmock probes undocumented methods itself (method_probes)
+                    # Never send undocumented methods: on a real deployment another operation
+                    # may live there (DELETE a recording!), and verify must stay read-only.
+                    continue
                 request = to_wire(op, case, "coverage")
                 if request is not None:
                     out.append(request)
         return out
 
     def fuzz(
-        self, op: Operation, *, negative: bool, count: int, seed: int, pin_path: bool = False
+        self,
+        op: Operation,
+        *,
+        negative: bool,
+        count: int,
+        seed: int,
+        pin_path: bool = False,
+        until: float | None = None,
     ) -> list[WireRequest]:
         """`count` Hypothesis draws, positive or negative, optionally with example path values."""
         from schemathesis import GenerationMode
@@ -117,11 +123,19 @@ class Generator:
             }
         strategy = self._operation(op).as_strategy(mode, **kwargs)
         origin = "fuzz-negative" if negative else "fuzz"
-        return [r for r in (to_wire(op, c, origin) for c in draw(strategy, count, seed)) if r]
+        return [
+            r for r in (to_wire(op, c, origin) for c in draw(strategy, count, seed, until)) if r
+        ]
 
 
-def draw(strategy: Any, count: int, seed: int) -> list[Any]:
-    """`count` values of a Hypothesis strategy, reproducibly for `seed`, without shrinking."""
+class _Enough(BaseException):
+    """Stops a Hypothesis draw early; a BaseException, so Hypothesis does not shrink it."""
+
+
+def draw(strategy: Any, count: int, seed: int, until: float | None = None) -> list[Any]:
+    """Up to `count` values of a strategy, reproducibly for `seed`; stops at time `until`."""
+    import time
+
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
     from hypothesis import seed as seed_with
 
@@ -140,8 +154,10 @@ def draw(strategy: Any, count: int, seed: int) -> list[Any]:
     @given(strategy)
     def collect(value: Any) -> None:
         found.append(value)
+        if until is not None and time.monotonic() > until:
+            raise _Enough
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), contextlib.suppress(_Enough):
         warnings.simplefilter("ignore")
         collect()
     return found
@@ -195,16 +211,6 @@ def _path_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def method_probes(
-    op: Operation, declared: Iterable[str], example: WireRequest
-) -> list[WireRequest]:
-    """The example request with each method the path does not declare (expect 404/405)."""
-    from dataclasses import replace
-
-    others = [m for m in PROBE_METHODS if m not in set(declared)]
-    return [replace(example, method=m, origin="method") for m in others]
 
 
 def without(request: WireRequest, names: Iterable[str]) -> WireRequest:

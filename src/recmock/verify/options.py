@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+# Defaults sized so a whole provider takes seconds against a local mock and stays far inside
+# two minutes against a remote staging deployment; --time-limit is the hard cap.
+DEFAULT_MAX_EXAMPLES = 250
+DEFAULT_TIME_LIMIT = 90.0
+DEFAULT_WORKERS = 4
+
 EPILOG = """\
 exit status: 0 no violations, 1 violations found, 2 usage error, unreadable spec or
 unreachable target.
@@ -67,16 +73,16 @@ def add_verify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     run.add_argument(
         "--max-examples",
         type=int,
-        default=100,
+        default=DEFAULT_MAX_EXAMPLES,
         metavar="N",
-        help="generated requests per operation and mode (default 100)",
+        help=f"generated requests per operation and mode (default {DEFAULT_MAX_EXAMPLES})",
     )
     run.add_argument(
         "--time-limit",
         type=float,
-        default=90.0,
+        default=DEFAULT_TIME_LIMIT,
         metavar="SECONDS",
-        help="stop generating after this long (default 90)",
+        help=f"stop sending new requests after this long (default {DEFAULT_TIME_LIMIT:g})",
     )
     run.add_argument(
         "--seed",
@@ -86,7 +92,11 @@ def add_verify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
         help="reproduce a run (default: random, printed)",
     )
     run.add_argument(
-        "--workers", type=int, default=4, metavar="N", help="concurrent requests (default 4)"
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        metavar="N",
+        help=f"concurrent requests (default {DEFAULT_WORKERS})",
     )
     run.add_argument(
         "--timeout",

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 Json = Any
 MAX_EXCERPT = 600
+RATE_LIMIT_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,14 @@ class Exchange:
         """The start of the response body as text, for messages and reports."""
         text = self.body.decode("utf-8", "replace")
         return text if len(text) <= MAX_EXCERPT else text[:MAX_EXCERPT] + "..."
+
+
+def _retry_after(value: str) -> float:
+    """Seconds to wait from a Retry-After header (seconds form), kept between 0.5 and 5."""
+    try:
+        return min(max(float(value), 0.5), 5.0)
+    except ValueError:
+        return 1.0
 
 
 def encode_path(template: str, params: Mapping[str, str]) -> str:
@@ -167,20 +176,25 @@ class Transport:
         headers = {"Accept": "application/json", "User-Agent": "recmock-verify"}
         if request.body is not None:
             headers["Content-Type"] = "application/json"
-        headers.update(self.headers_for(request))
         started = time.perf_counter()
-        self.sent += 1
-        try:
-            response = self.client.request(
-                request.method,
-                self.base_url + request.path,
-                params=request.query or None,
-                content=request.body,
-                headers=headers,
-            )
-        except httpx.HTTPError as exc:
-            elapsed = time.perf_counter() - started
-            return Exchange(request, None, {}, b"", elapsed, f"{type(exc).__name__}: {exc}")
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            headers.update(self.headers_for(request))
+            self.sent += 1
+            try:
+                response = self.client.request(
+                    request.method,
+                    self.base_url + request.path,
+                    params=request.query or None,
+                    content=request.body,
+                    headers=headers,
+                )
+            except httpx.HTTPError as exc:
+                elapsed = time.perf_counter() - started
+                return Exchange(request, None, {}, b"", elapsed, f"{type(exc).__name__}: {exc}")
+            if response.status_code != 429 or attempt == RATE_LIMIT_RETRIES:
+                break
+            # Staging deployments rate-limit; a contract test should wait, not report a 429.
+            time.sleep(_retry_after(response.headers.get("retry-after", "")))
         elapsed = time.perf_counter() - started
         lowered = {k.lower(): v for k, v in response.headers.items()}
         return Exchange(request, response.status_code, lowered, response.content, elapsed)
