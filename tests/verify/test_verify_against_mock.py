@@ -71,3 +71,35 @@ def test_time_limit_caps_a_large_run(live_server, verify_cli) -> None:  # type: 
     assert time.monotonic() - started < 20
     assert "time limit" in outcome.out
     assert outcome.code in (0, 1)
+
+
+def test_any_spec_file_can_be_verified(live_server, verify_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """--spec FILE: a spec without x-recmock rules still gets the schema/auth/negative checks."""
+    import yaml
+
+    from recmock.specs import SPECS_DIR
+
+    drain(live_server)
+    document = yaml.safe_load((SPECS_DIR / "zoom/session-recordings.yaml").read_text())
+    for item in document["paths"].values():
+        for operation in item.values():
+            operation.pop("x-recmock", None)
+    spec = tmp_path / "zoom-without-rules.yaml"
+    spec.write_text(yaml.safe_dump(document))
+    _, auth = DEMO_AUTH["zoom"]
+    outcome = verify_cli(
+        "--spec",
+        str(spec),
+        "--base-url",
+        live_server.url + "/v2",
+        *auth,
+        "--max-examples",
+        "20",
+        "--seed",
+        "5",
+        "--allow",
+        str(KNOWN_MOCK_BUGS),
+    )
+    assert outcome.code == 0, outcome.out
+    assert "zoom-without-rules" in outcome.out
+    assert "invariants   semantic       n/a" in outcome.out

@@ -180,8 +180,9 @@ def config_from_args(args: argparse.Namespace) -> VerifyConfig:
         raise SpecError(str(exc).strip().splitlines()[0]) from None
     if not spec.operations:
         raise ConfigError(f"{spec.path}: the spec has no operations to verify")
-    secured = bool(spec.document.get("security")) or any(
-        "security" in op
+    default = spec.document.get("security")
+    secured = any(
+        bool(op.get("security", default))
         for item in spec.document.get("paths", {}).values()
         for op in item.values()
         if isinstance(op, Mapping)

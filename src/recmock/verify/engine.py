@@ -68,11 +68,10 @@ class OperationRun:
         self.history: list[Observed] = []
         self.counting = True
         self.phase = ""
-        self.secured = bool(engine.config.spec.document.get("security")) or bool(
-            (engine.config.spec.document["paths"][ctx.op.path][ctx.op.method.lower()]).get(
-                "security"
-            )
-        )
+        document = engine.config.spec.document
+        operation = document["paths"][ctx.op.path][ctx.op.method.lower()]
+        # An operation's own `security` (even `[]`, meaning none) overrides the global one.
+        self.secured = bool(operation.get("security", document.get("security")))
 
     # -- sending --------------------------------------------------------------------------
 
