@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -50,14 +51,16 @@ class LiveServer:
             "warning",
             *args,
         ]
+        # A file, not a pipe: a server that logs a lot must never block on a full pipe.
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="recmock-serve-", suffix=".log")  # noqa: SIM115
         self.process = subprocess.Popen(
             cmd, cwd=ROOT, env={**os.environ, **(env or {})},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdout=self.log, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"recmock serve exited early:\n{self.process.stdout.read()}")  # type: ignore[union-attr]
+                raise RuntimeError(f"recmock serve exited early:\n{self.output()}")
             try:
                 httpx.get(self.url + "/__recmock/health", timeout=0.5)
                 return
@@ -65,6 +68,10 @@ class LiveServer:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("recmock serve did not answer within 30 s")
+
+    def output(self) -> str:
+        """Everything the server printed so far."""
+        return Path(self.log.name).read_text(errors="replace")
 
     def stop(self) -> str:
         """Terminate (SIGTERM) and return everything the server printed."""
@@ -74,7 +81,8 @@ class LiveServer:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-        return self.process.stdout.read() if self.process.stdout else ""  # type: ignore[union-attr]
+                self.process.wait(timeout=5)
+        return self.output()
 
 
 @pytest.fixture(scope="session")

@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"recmock: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return EXIT_OK
+        return 130  # interrupted: never report an unfinished run as a pass
     return EXIT_USAGE
 
 

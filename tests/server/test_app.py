@@ -106,3 +106,24 @@ def test_every_json_response_says_application_json(client: httpx.Client) -> None
         client.get("/__recmock/health"),
     ):
         assert response.headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/video/room_sessions/a%0Ab/recordings", 422),
+        ("/v2/videosdk/sessions/a%0Ab/recordings", 400),
+        (CF.replace("023e", "%7F23e") + str(uuid.uuid4()), 400),
+        ("/api/video/room_sessions/" + str(uuid.uuid4()) + "/recordings/", 404),
+        ("/api/video/room_sessions/" + str(uuid.uuid4()) + "/recordings%0A", 404),
+    ],
+)
+def test_paths_both_routers_would_disagree_on_get_a_documented_4xx(
+    client: httpx.Client, path: str, status: int
+) -> None:
+    """Control characters and trailing slashes: never Connexion's 404/307 turned into a 500."""
+    headers = {**basic("demo-project", "demo-token"), **bearer(zoom_jwt("demo-key", "demo-secret"))}
+    response = client.get(
+        path, headers=headers if "video/" not in path else basic("demo-project", "demo-token")
+    )
+    assert response.status_code == status, response.text

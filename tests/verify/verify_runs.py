@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import xml.etree.ElementTree as ET
 from collections import deque
 from dataclasses import dataclass
@@ -38,24 +37,6 @@ class Outcome:
         return [line for line in self.out.splitlines() if line.startswith("  allowed [")]
 
 
-_DRAINED: dict[int, deque[str]] = {}
-
-
 def drain(server: Any) -> deque[str]:
-    """Keep reading a LiveServer's piped output so its logging can never block it.
-
-    tests/conftest.py pipes `recmock serve` output and reads it only on stop(); a run that
-    makes the mock log many tracebacks (every 5xx does) would fill the 64 KB pipe and freeze
-    the server mid-run. The last lines stay available for failure messages.
-    """
-    pid = server.process.pid
-    if pid not in _DRAINED:
-        tail: deque[str] = deque(maxlen=200)
-        _DRAINED[pid] = tail
-
-        def pump() -> None:
-            for line in server.process.stdout:
-                tail.append(line)
-
-        threading.Thread(target=pump, daemon=True).start()
-    return _DRAINED[pid]
+    """The last lines the LiveServer logged (its output goes to a file, so it never blocks)."""
+    return deque(server.output().splitlines(), maxlen=200)

@@ -35,7 +35,7 @@ from recmock.server import admin
 from recmock.server.pipeline import Mock, encode
 from recmock.server.routing import Router
 from recmock.specs import Operation, Spec, connexion_view
-from recmock.validation import RawRequest
+from recmock.validation import Issue, RawRequest
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -163,6 +163,13 @@ class Gateway:
             await _send(send, 200, self._document(self.documents[path], scope))
             return
         route = self.router.match(method, path)
+        if route.operation is not None and route.status == 400:
+            issues = [Issue("path", k, "must not contain control characters")
+                      for k, v in route.path_params.items() if not v.isprintable()]  # fmt: skip
+            reply = self.mock.provider(route.provider or "").invalid(route.operation, issues)
+            await _send(send, reply.status, encode(reply.body))
+            self._remember(scope, reply.status, route.operation, str(issues[0]), cached=False)
+            return
         if route.operation is None:
             await self._routing_error(route.status, route.provider, route.allow, scope, send)
             return

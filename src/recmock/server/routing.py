@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from recmock.specs import Operation
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
 
 @dataclass(frozen=True)
 class Route:
@@ -27,8 +29,9 @@ class Router:
         self._routes: list[tuple[re.Pattern[str], Operation]] = []
         self._prefixes: list[tuple[str, str]] = []
         for op in operations:
+            # As in Starlette's router, a parameter never spans '/'.
             pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(op.full_path))
-            self._routes.append((re.compile(f"^{pattern}/?$"), op))
+            self._routes.append((re.compile(f"^{pattern}\\Z"), op))
             self._prefixes.append((op.prefix + "/", op.provider))
         self._prefixes.sort(key=lambda p: -len(p[0]))
 
@@ -40,7 +43,12 @@ class Router:
             if found is None:
                 continue
             if op.method == method or (method == "HEAD" and op.method == "GET"):
-                return Route(op, found.groupdict(), op.provider)
+                params = found.groupdict()
+                if any(_CONTROL.search(v) for v in params.values()):
+                    # Connexion's router refuses these; answer as the provider answers any
+                    # invalid parameter instead of letting two routers disagree.
+                    return Route(op, params, op.provider, 400)
+                return Route(op, params, op.provider)
             allowed.append(op.method)
         provider = next((name for prefix, name in self._prefixes if path.startswith(prefix)), None)
         if allowed:
