@@ -64,8 +64,9 @@ def test_a_signal_lets_the_in_flight_request_finish_then_the_server_exits(
     response = outcome["response"]
     assert response.status_code == 200 and response.json()["data"]
     assert time.monotonic() - signalled < 10  # then it really stops
-    # uvicorn re-raises SIGTERM once it has drained, so the process ends "by SIGTERM"
-    assert code in (0, -signal.SIGTERM) if sig == signal.SIGTERM else code == 0
+    # uvicorn re-raises the signal once it has drained: SIGTERM then ends the process "by
+    # SIGTERM", SIGINT may surface as the CLI's 130 for an interrupted run
+    assert code in ((0, -signal.SIGTERM) if sig == signal.SIGTERM else (0, 130))
     assert "Traceback" not in log
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.url + "/__recmock/health", timeout=2)
