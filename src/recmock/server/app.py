@@ -33,7 +33,7 @@ from starlette.responses import Response
 
 from recmock.server import admin
 from recmock.server.pipeline import Mock, encode
-from recmock.server.routing import Router
+from recmock.server.routing import Route, Router
 from recmock.specs import Operation, Spec, connexion_view
 from recmock.validation import Issue, RawRequest
 
@@ -136,7 +136,13 @@ def _origin(scope: Scope) -> str:
 
 
 class Gateway:
-    """Admin API, spec documents, routing errors, body limit and the reply cache."""
+    """The reply cache in front of everything; behind it (`edge`: CORS around `_dispatch`) the
+    admin API, spec documents, routing errors, the body limit and Connexion.
+
+    The cache sits outside CORS so that a replay is one lookup and two sends: the stored
+    response is the one CORS and the handler produced for a byte-identical request (Origin
+    included), so replaying it is exactly what the whole stack would do again.
+    """
 
     def __init__(self, mock: Mock, inner: ASGIApp, options: Options) -> None:
         self.mock = mock
@@ -144,11 +150,66 @@ class Gateway:
         self.options = options
         self.router = Router(mock.operations())
         self.cache = ReplyCache(options.cache_entries, options.cache_bytes)
-        self.journal: deque[dict[str, Any]] = deque(maxlen=options.journal_size)
+        self.journal: deque[tuple[Any, ...]] = deque(maxlen=options.journal_size)
         self.documents = {spec.prefix + "/openapi.json": spec for spec in mock.specs}
         self.ui_prefixes = tuple(spec.prefix + "/ui" for spec in mock.specs)
+        self.edge: ASGIApp = self._dispatch
+        self._routes: dict[tuple[str, str], Route] = {}
+
+    def wrap_edge(self, middleware: Callable[[ASGIApp], ASGIApp]) -> None:
+        """Put `middleware` (CORS) between the reply cache and everything behind it."""
+        self.edge = middleware(self._dispatch)
+
+    def _route(self, method: str, path: str) -> Route:
+        """Router.match, memoised: clients repeat their paths, and the router is pure."""
+        route = self._routes.get((method, path))
+        if route is None:
+            if len(self._routes) >= 4096:
+                self._routes.clear()
+            route = self._routes[(method, path)] = self.router.match(method, path)
+        return route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.edge(scope, receive, send)
+            return
+        route = self._route(scope["method"], scope["path"])
+        if route.operation is None or route.status != 200:
+            await self.edge(scope, receive, send)  # admin, documents, UI, routing errors
+            return
+        body = await _read_body(receive, self.options.max_body)
+        if body is None:
+            await self.edge({**scope, BODY_KEY: None}, _replay(b""), send)  # 413
+            return
+        key = (scope["method"], scope["path"], scope["query_string"], body, tuple(scope["headers"]))
+        now = time.time()
+        hit = self.cache.get(key, now)
+        if hit is not None:
+            status, out_headers, payload, problems, scenario = hit
+            await send({"type": "http.response.start", "status": status, "headers": out_headers})
+            await send({"type": "http.response.body", "body": payload})
+            self._remember(scope, status, route.operation, problems, cached=True, scenario=scenario)
+            return
+        # The body was read here already; handlers take it from the scope, Connexion never needs it.
+        # The handler leaves its notes in `note` (a dict survives Connexion's copies of the scope),
+        # so request text in them never has to pass through a response header.
+        note: dict[str, Any] = {}
+        captured = _Captured()
+        await self.edge({**scope, BODY_KEY: body, NOTE_KEY: note}, _replay(b""), captured.send)
+        problems, scenario = note.get("problems", ""), note.get("scenario", "")
+        valid_until = note.get("valid_until", 0.0)
+        if valid_until > now:
+            self.cache.put(key, valid_until, captured.status, captured.headers, captured.body,
+                           problems, scenario)  # fmt: skip
+        await send(
+            {"type": "http.response.start", "status": captured.status, "headers": captured.headers}
+        )
+        await send({"type": "http.response.body", "body": captured.body})
+        self._remember(scope, captured.status, route.operation, problems, cached=False,
+                       scenario=scenario)  # fmt: skip
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Everything but the cache: what a request would get if nothing were ever replayed."""
         if scope["type"] != "http":
             await self.inner(scope, receive, send)
             return
@@ -162,7 +223,7 @@ class Gateway:
         if path in self.documents and method in ("GET", "HEAD"):
             await _send(send, 200, self._document(self.documents[path], scope))
             return
-        route = self.router.match(method, path)
+        route = self._route(method, path)
         if route.operation is not None and route.status == 400:
             issues = [Issue("path", k, "must not contain control characters")
                       for k, v in route.path_params.items() if not v.isprintable()]  # fmt: skip
@@ -173,65 +234,36 @@ class Gateway:
         if route.operation is None:
             await self._routing_error(route.status, route.provider, route.allow, scope, send)
             return
-        body = await _read_body(receive, self.options.max_body)
+        if BODY_KEY in scope:  # read by __call__ already
+            body = scope[BODY_KEY]
+        else:
+            body = await _read_body(receive, self.options.max_body)
         if body is None:
             reply = self.mock.provider(route.provider or "").error(413, "request body too large")
             await _send(send, 413, encode(reply.body))
             self._remember(scope, 413, route.operation, "body over the size limit", cached=False)
             return
-        await self._serve(route.operation, route.path_params, scope, body, send)
+        note = scope.setdefault(NOTE_KEY, {})
+        await self._answer(route.operation, {**scope, BODY_KEY: body}, note, send)
 
-    async def _serve(self, op: Operation, params: dict[str, str], scope: Scope, body: bytes,
-                     send: Send) -> None:  # fmt: skip
-        headers = tuple(scope["headers"])
-        key = (scope["method"], scope["path"], scope.get("query_string", b""), body, headers)
-        now = time.time()
-        hit = self.cache.get(key, now)
-        if hit is not None:
-            status, out_headers, payload, problems, scenario = hit
-            await send({"type": "http.response.start", "status": status, "headers": out_headers})
-            await send({"type": "http.response.body", "body": payload})
-            self._remember(scope, status, op, problems, cached=True, scenario=scenario)
-            return
-        captured: dict[str, Any] = {"body": b""}
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                captured["headers"] = list(message.get("headers", []))
-            elif message["type"] == "http.response.body":
-                captured["body"] += message.get("body", b"")
-
-        # The body was read here already; handlers take it from the scope, Connexion never needs it.
-        # The handler leaves its notes in `note` (a dict survives Connexion's copies of the scope),
-        # so request text in them never has to pass through a response header.
-        note: dict[str, Any] = {}
-        await self.inner({**scope, BODY_KEY: body, NOTE_KEY: note}, _replay(b""), capture)
-        status = captured.get("status", 500)
-        out_headers = captured.get("headers", [])
-        valid_until, problems, scenario = 0.0, "", ""
-        from_handler = "valid_until" in note
-        if from_handler:
-            valid_until, problems, scenario = (
-                note[k] for k in ("valid_until", "problems", "scenario")
-            )
-        else:
+    async def _answer(self, op: Operation, scope: Scope, note: dict[str, Any], send: Send) -> None:
+        """Connexion -> handler -> Mock.handle; an exception still answers in the provider shape."""
+        captured = _Captured()
+        await self.inner(scope, _replay(b""), captured.send)
+        if "valid_until" not in note:
             # Connexion answered by itself (an exception became its problem+json 500): the
             # client still gets the provider's documented shape, the log gets the details.
-            log.error("internal error on %s %s: status %s", scope["method"], scope["path"], status)
+            log.error("internal error on %s %s: status %s", scope["method"], scope["path"],
+                      captured.status)  # fmt: skip
             reply = self.mock.provider(op.provider).error(500, "internal error in recmock", op)
-            captured["body"] = encode(reply.body)
-            length = str(len(captured["body"])).encode()
-            status, out_headers = 500, [(b"content-type", b"application/json"),
-                                        (b"content-length", length)]  # fmt: skip
-            problems = "internal error: see the server log"
-        if valid_until > now:
-            self.cache.put(
-                key, valid_until, status, out_headers, captured["body"], problems, scenario
-            )
-        await send({"type": "http.response.start", "status": status, "headers": out_headers})
-        await send({"type": "http.response.body", "body": captured["body"]})
-        self._remember(scope, status, op, problems, cached=False, scenario=scenario)
+            note.update(valid_until=0.0, problems="internal error: see the server log",
+                        scenario="")  # fmt: skip
+            await _send(send, 500, encode(reply.body))
+            return
+        await send(
+            {"type": "http.response.start", "status": captured.status, "headers": captured.headers}
+        )
+        await send({"type": "http.response.body", "body": captured.body})
 
     async def _routing_error(self, status: int, provider: str | None, allow: tuple[str, ...],
                              scope: Scope, send: Send) -> None:  # fmt: skip
@@ -256,7 +288,7 @@ class Gateway:
             return
         method = scope["method"]
         if path == "journal" and method == "GET":
-            entries = admin.journal_view(self.journal, query)
+            entries = admin.journal_view(self._journal_entries(), query)
             await _send(send, 200, encode({"entries": entries, "count": len(entries)}))
         elif path == "journal" and method == "DELETE":
             self.journal.clear()
@@ -314,17 +346,45 @@ class Gateway:
 
     def _remember(self, scope: Scope, status: int, op: Operation | None, problems: str,
                   *, cached: bool, scenario: str = "") -> None:  # fmt: skip
-        self.journal.append({
-            "time": round(time.time(), 3),
-            "method": scope["method"],
-            "path": scope["path"],
-            "query": scope.get("query_string", b"").decode("latin-1"),
-            "status": status,
-            "operation": f"{op.spec_name}#{op.operation_id}" if op else None,
-            "scenario": scenario or None,
-            "problems": [p for p in problems.split("\n") if p],
-            "cached": cached,
-        })  # fmt: skip
+        # A tuple per request, turned into a dict only when someone reads the journal.
+        self.journal.append((time.time(), scope["method"], scope["path"], scope["query_string"],
+                             status, op, scenario, problems, cached))  # fmt: skip
+
+    def _journal_entries(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "time": round(when, 3),
+                "method": method,
+                "path": path,
+                "query": query.decode("latin-1"),
+                "status": status,
+                "operation": f"{op.spec_name}#{op.operation_id}" if op else None,
+                "scenario": scenario or None,
+                "problems": [p for p in problems.split("\n") if p],
+                "cached": cached,
+            }
+            for when, method, path, query, status, op, scenario, problems, cached in self.journal
+        ]
+
+
+class _Captured:
+    """An ASGI `send` that keeps one whole response (start + every body chunk)."""
+
+    def __init__(self) -> None:
+        self.status = 500
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.chunks: list[bytes] = []
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            self.chunks.append(message.get("body", b""))
+
+    @property
+    def body(self) -> bytes:
+        return self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
@@ -419,16 +479,17 @@ def create_app(mock: Mock, options: Options | None = None) -> ASGIApp:
             name=spec.name,
             resolver=Resolver(function_resolver=handlers.__getitem__),
         )
-    if not options.cors_origins:
-        return gateway
-    return CORSMiddleware(
-        gateway,
-        allow_origins=list(options.cors_origins),
-        allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=CORS_HEADERS,
-        expose_headers=["Link", "Retry-After", "X-Recmock-Scenario"],
-        max_age=600,
-    )
+    if options.cors_origins:
+        origins = list(options.cors_origins)
+        gateway.wrap_edge(lambda behind: CORSMiddleware(
+            behind,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=CORS_HEADERS,
+            expose_headers=["Link", "Retry-After", "X-Recmock-Scenario"],
+            max_age=600,
+        ))  # fmt: skip
+    return gateway
 
 
 def json_problem(message: str) -> bytes:
