@@ -1,10 +1,11 @@
-"""The only ASGI code: the gateway in front, Connexion behind it, CORS around both.
+"""The only ASGI code: the reply cache in front, CORS and the gateway behind it, then Connexion.
 
-Request flow: CORS -> Gateway (admin API, 3.1 spec documents, routing errors in the provider's
-shape, body limit, reply cache) -> Connexion (routing, Swagger UI, handler resolution) ->
-`Mock.handle` (auth -> validate -> serve). The mock is deterministic, so the gateway replays
-the exact bytes Connexion produced for an identical request while the reply stays valid
-(`Reply.valid_until`), and Connexion's per-request cost is paid once per distinct request.
+Request flow: reply cache (served operations only) -> CORS -> gateway dispatch (admin API, 3.1
+spec documents, routing errors in the provider's shape, body limit) -> Connexion (routing,
+Swagger UI, handler resolution) -> `Mock.handle` (auth -> validate -> serve). The mock is
+deterministic, so an identical request (every header included) gets the exact bytes that CORS
+and the handler produced the first time, while the reply stays valid (`Reply.valid_until`):
+the cost of CORS and Connexion is paid once per distinct request.
 """
 
 from __future__ import annotations
