@@ -20,7 +20,7 @@ import jwt
 import pytest
 
 from conftest import LiveServer
-from recmock.auth import hmac_hex
+from recmock.auth import hmac_hex, zoom_jwt
 
 SESSION = "5ee8b016-0818-4425-9a59-cac9fc5e1f92"
 SW = f"/api/video/room_sessions/{SESSION}/recordings"
@@ -144,6 +144,14 @@ def zoom(code: int) -> Callable[[Reply], None]:
     def check(reply: Reply) -> None:
         body = reply.json()
         assert isinstance(body, dict) and body["code"] == code and body["message"]
+
+    return check
+
+
+def zoom_session(session_id: str) -> Callable[[Reply], None]:
+    def check(reply: Reply) -> None:
+        body = reply.json()
+        assert isinstance(body, dict) and body["session_id"] == session_id
 
     return check
 
@@ -393,6 +401,16 @@ CASES = [
         lambda: request("GET", "/api/video/\xe9", [BASIC]).replace(b"\\xe9", b"\xc3\xa9"),
         400,
         protocol_error,
+    ),
+    Case(
+        "Zoom id with a double-encoded slash, as Zoom asks",
+        lambda: request(
+            "GET",
+            ZOOM.replace("KkMHZ4y8QhSUWAHi5sWvfg==", "%252F%252Fabc%3D%3D"),
+            [("Authorization", "Bearer " + zoom_jwt("demo-key", "demo-secret"))],
+        ),
+        200,
+        zoom_session("//abc=="),
     ),
     Case(
         "Zoom id with a single-encoded slash",

@@ -9,6 +9,7 @@ import json
 import math
 import uuid
 from typing import Any
+from urllib.parse import unquote
 
 import jwt
 
@@ -57,7 +58,9 @@ class Zoom(Provider):
 
     def serve(self, op: Operation, request: Parsed, raw: RawRequest, view: View) -> Reply:
         params = request.params
-        requested = str(params["sessionId"])
+        # Zoom asks for ids that start with '/' or hold '//' to be encoded twice, and decodes
+        # them twice; the ASGI server decoded once already.
+        requested = unquote(str(params["sessionId"]))
         session = view.world.session(session_id_from_any(requested))
         done = [r for r in session.recordings if r.status == "UPLOADED"] if session else []
         if session is None or not done:
