@@ -64,16 +64,16 @@ class Parsed:
 class RequestParser:
     """Compiled validators for one operation, built once at start-up."""
 
-    def __init__(self, operation: Operation) -> None:
+    def __init__(self, operation: Operation, format_checker: FormatChecker | None = None) -> None:
         self.operation = operation
-        checker = FormatChecker()
-        self._params = [
+        checker = format_checker or FormatChecker()
+        self.params = [
             (p, Draft202012Validator(p.schema, format_checker=checker))
             for p in operation.parameters
             if p.location in ("path", "query")
         ]
         body = operation.request_body
-        self._body = Draft202012Validator(body, format_checker=checker) if body else None
+        self.body = Draft202012Validator(body, format_checker=checker) if body else None
 
     def parse(self, raw: RawRequest) -> tuple[Parsed, list[Issue]]:
         """Coerce and validate; the issue list is empty when the request is valid."""
@@ -82,7 +82,7 @@ class RequestParser:
         query: dict[str, list[str]] = {}
         for key, value in raw.query:
             query.setdefault(key, []).append(value)
-        for param, validator in self._params:
+        for param, validator in self.params:
             values = (
                 [raw.path_params[param.name]]
                 if param.location == "path" and param.name in raw.path_params
@@ -100,9 +100,9 @@ class RequestParser:
             else:
                 params[param.name] = value
         body: Json = None
-        if self._body is not None:
+        if self.body is not None:
             body, decode_problem = decode_json(raw.body)
-            found = ("", decode_problem) if decode_problem else _body_error(self._body, body)
+            found = ("", decode_problem) if decode_problem else _body_error(self.body, body)
             if found is not None:
                 issues.append(Issue("body", found[0], found[1]))
         return Parsed(params, body), issues

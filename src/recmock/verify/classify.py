@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from recmock.specs import Operation, Parameter, Schema
 from recmock.validation import Parsed, RawRequest, RequestParser
 from recmock.verify.contract import format_checker
@@ -77,16 +75,10 @@ class Classifier:
 
     def __init__(self, op: Operation) -> None:
         self.op = op
-        self.parser = RequestParser(op)
+        self.parser = RequestParser(op, format_checker())
         self.stateful = stateful_params(op)
-        checker = format_checker()
-        self._params = [
-            (p, Draft202012Validator(p.schema, format_checker=checker))
-            for p in op.parameters
-            if p.location in ("path", "query")
-        ]
-        body = op.request_body
-        self._body = Draft202012Validator(body, format_checker=checker) if body else None
+        self._params = self.parser.params
+        self._body = self.parser.body
 
     def classify(self, request: WireRequest, *, trusted: bool = False) -> Classified:
         """The verdict for `request`; `trusted` requests came from a server link."""
