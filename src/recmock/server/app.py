@@ -116,8 +116,11 @@ class ReplyCache:
 
 
 def _cost(key: tuple[Any, ...], body: bytes) -> int:
-    """Roughly the bytes an entry keeps alive: its body, the request body and headers."""
-    return 256 + len(body) + len(key[3]) + sum(len(k) + len(v) + 64 for k, v in key[4])
+    """Roughly the bytes an entry keeps alive: its body and the request (path, query, body,
+    headers) that is its key."""
+    _method, path, query, request_body, headers = key
+    size = 256 + len(body) + len(path) + len(query) + len(request_body)
+    return size + sum(len(k) + len(v) + 64 for k, v in headers)
 
 
 def _raw_request(scope: Scope, body: bytes, path_params: dict[str, str]) -> RawRequest:
