@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from recmock import cli
 from recmock.server import run
 
 SESSION_PAGE = "/api/video/room_sessions/5ee8b016-0818-4425-9a59-cac9fc5e1f92/recordings"
+BASIC = "Basic " + base64.b64encode(b"demo-project:demo-token").decode()
 HOLD = """\
 name: hold
 description: Every reply waits 1.5 s, so a request is surely in flight when the signal comes.
@@ -45,24 +47,24 @@ def test_a_signal_lets_the_in_flight_request_finish_then_the_server_exits(
     fixtures: Path, sig: signal.Signals
 ) -> None:
     server = LiveServer("--fixtures", str(fixtures), "--scenario", "hold")
-    outcome: dict[str, Any] = {}
-
-    def slow_request() -> None:
-        with httpx.Client(auth=("demo-project", "demo-token"), timeout=15) as client:
-            outcome["response"] = client.get(server.url + SESSION_PAGE)
-
     try:
-        worker = threading.Thread(target=slow_request)
-        worker.start()
-        time.sleep(0.5)  # the request is now sleeping out its 1.5 s inside the server
+        # The request is on the wire before the signal: a raw socket sends it synchronously.
+        client = socket.create_connection(("127.0.0.1", server.port), timeout=15)
+        client.sendall(f"GET {SESSION_PAGE} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       f"Authorization: {BASIC}\r\nConnection: close\r\n\r\n".encode())  # fmt: skip
+        time.sleep(0.3)  # read and routed; now sleeping out its 1.5 s inside the server
         signalled = time.monotonic()
         server.process.send_signal(sig)
-        worker.join(timeout=15)
+        reply = b""
+        while chunk := client.recv(65536):
+            reply += chunk
+        client.close()
         code = server.process.wait(timeout=15)
     finally:
         log = server.stop()
-    response = outcome["response"]
-    assert response.status_code == 200 and response.json()["data"]
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), reply[:300]
+    assert json.loads(body)["data"]
     assert time.monotonic() - signalled < 10  # then it really stops
     # uvicorn re-raises the signal once it has drained: SIGTERM then ends the process "by
     # SIGTERM", SIGINT may surface as the CLI's 130 for an interrupted run

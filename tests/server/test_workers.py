@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from typing import Any
 
@@ -55,10 +56,12 @@ def test_every_worker_answers_with_the_same_bytes(start_server: Any) -> None:
     server = start_server("--workers", "2")
     wanted = requests()
     by_pid: dict[int, list[tuple[int, bytes]]] = {}
-    for _ in range(80):  # bounded: new connections until both workers have answered everything
+    deadline = time.monotonic() + 20  # the second worker may still be starting: wait, bounded
+    while len(by_pid) < 2 and time.monotonic() < deadline:
         with httpx.Client(base_url=server.url, timeout=10) as client:
             pid = client.get("/__recmock/health").json()["pid"]
             if pid in by_pid:
+                time.sleep(0.05)
                 continue
             by_pid[pid] = [
                 (r.status_code, r.content)
@@ -67,8 +70,6 @@ def test_every_worker_answers_with_the_same_bytes(start_server: Any) -> None:
                     for method, path, headers, body in wanted
                 )
             ]
-        if len(by_pid) == 2:
-            break
     assert len(by_pid) == 2, f"only worker(s) {sorted(by_pid)} accepted connections"
     first, second = by_pid.values()
     assert [status for status, _ in first].count(200) >= len(wanted) // 2  # mostly real data
