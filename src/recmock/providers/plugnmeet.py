@@ -9,7 +9,6 @@ from recmock.auth import hmac_hex
 from recmock.providers.base import FOREVER, Provider, Reply, View
 from recmock.specs import Operation
 from recmock.validation import Issue, Parsed, RawRequest
-from recmock.world import Recording, Session
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 SUBTITLE_LABELS = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español"}
@@ -70,8 +69,9 @@ class PlugNmeet(Provider):
         rows = matching(view, body.get("room_ids") or [], room_sid)
         # Sort light (creation time, id) keys and render only the page: a request over rooms
         # holding 100,000 recordings must not build 100,000 response dicts.
-        rows.sort(key=lambda r: (r[2].uploaded or 0, r[2].id), reverse=order == "DESC")
-        page = [record(view, *row) for row in rows[start : start + limit]]
+        rows.sort(key=lambda r: (r[1], r[2]), reverse=order == "DESC")
+        page = [record(view, room_id, session_id, index)
+                for room_id, _, _, session_id, index in rows[start : start + limit]]  # fmt: skip
         if not page:
             return Reply(200, self._body(op, False, "no recording found", "NOT_FOUND"))
         if op.spec_name.endswith(".v1"):
@@ -89,24 +89,20 @@ class PlugNmeet(Provider):
 
 def matching(
     view: View, room_ids: list[str], room_sid: str | None
-) -> list[tuple[str, Session, Recording]]:
-    """(room id, session, recording) of every uploaded recording of the rooms (and session)."""
+) -> list[tuple[str, int, str, str, int]]:
+    """(room, upload time, recording id, session id, index) of each matching uploaded recording."""
     rows = []
     for room_id in dict.fromkeys(room_ids):
-        for session_id in view.world.room_sessions(room_id) or ():
-            if room_sid is not None and session_id != room_sid:
-                continue
-            session = view.world.session(session_id)
-            if session is None:
-                continue
-            rows += [
-                (room_id, session, rec) for rec in session.recordings if rec.status == "UPLOADED"
-            ]
+        rows += [(room_id, *entry) for entry in view.world.room_uploads(room_id)
+                 if room_sid is None or entry[2] == room_sid]  # fmt: skip
     return rows
 
 
-def record(view: View, room_id: str, session: Session, rec: Recording) -> dict[str, Any]:
+def record(view: View, room_id: str, session_id: str, index: int) -> dict[str, Any]:
     """One recordings_list entry; metadata is dropped again for the v1 view."""
+    session = view.world.session(session_id)
+    assert session is not None
+    rec = session.recordings[index]
     host = view.world.pools.hosts[rec.index % len(view.world.pools.hosts)]
     languages = ("en", "de", "fr", "es")[: 1 + rec.index % 3]
     assert rec.uploaded is not None and rec.size is not None
