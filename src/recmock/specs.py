@@ -6,6 +6,9 @@ The 3.1 files are the single source of truth. Connexion 3.3 only routes OpenAPI 
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
-from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from recmock.errors import SpecError
 from recmock.rules import Rules, parse_rules
@@ -200,6 +202,37 @@ def _operations(
             )
 
 
+def validate_document(path: Path, document: dict[str, Any]) -> None:
+    """Raise SpecError unless `document` is valid OpenAPI 3.1.
+
+    openapi-spec-validator and what it imports cost ~27 MiB that a server keeps for its whole
+    life, so a document that validated once is remembered by content hash (in the user's cache
+    directory) and the validator is only imported for a document it has not seen.
+    """
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+    marker = _cache_dir() / digest
+    if marker.exists():
+        return
+    from openapi_spec_validator import OpenAPIV31SpecValidator  # heavy: imported on demand
+
+    errors = sorted(OpenAPIV31SpecValidator(document).iter_errors(), key=str)
+    if errors:
+        first = errors[0]
+        where = ".".join(str(p) for p in first.absolute_path) or "(root)"
+        message = str(first.message).splitlines()[0]
+        raise SpecError(f"{path}: {where}: not valid OpenAPI 3.1: {message}")
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass  # a read-only home only costs the memory again next time
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "recmock" / "valid-specs"
+
+
 def load_spec(path: Path) -> Spec:
     """Read, validate and index one spec file; every problem names the file and the field."""
     document = read_yaml(path)
@@ -207,11 +240,7 @@ def load_spec(path: Path) -> Spec:
         raise SpecError(f"{path}: expected a YAML mapping at the top level")
     if not str(document.get("openapi", "")).startswith("3.1"):
         raise SpecError(f"{path}: openapi: expected 3.1.x, got {document.get('openapi')!r}")
-    errors = sorted(OpenAPIV31SpecValidator(document).iter_errors(), key=str)
-    if errors:
-        first = errors[0]
-        where = ".".join(str(p) for p in first.absolute_path) or "(root)"
-        raise SpecError(f"{path}: {where}: not valid OpenAPI 3.1: {first.message}")
+    validate_document(path, document)
     name = f"{path.parent.name}/{path.stem}"
     prefix = _prefix(path, document)
     return Spec(
@@ -236,7 +265,8 @@ def load_specs(directory: Path = SPECS_DIR) -> list[Spec]:
 
 
 def connexion_view(spec: Spec) -> dict[str, Any]:
-    """A minimal OpenAPI 3.0 document holding only what Connexion's router needs.
+    """A minimal OpenAPI 3.0 document holding only what Connexion's router needs (paths, path
+    parameters as plain strings, operationIds).
 
     Connexion 3.3 rejects 3.1 and validates with Draft 4, so it gets paths, methods and
     operationIds and nothing to validate: requests are checked against the 3.1 document by
@@ -245,8 +275,14 @@ def connexion_view(spec: Spec) -> dict[str, Any]:
     """
     paths: dict[str, Any] = {}
     for op in spec.operations:
+        path_params = [
+            {"name": p.name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for p in op.parameters
+            if p.location == "path"
+        ]
         paths.setdefault(op.path, {})[op.method.lower()] = {
             "operationId": op.operation_id,
+            "parameters": path_params,
             "responses": {
                 "default": {
                     "description": "see the 3.1 document",

@@ -190,7 +190,7 @@ class World:
         # Bounded caches keep memory flat however many ids clients invent: sessions are the
         # heavy entries (a few KB each), so few are kept; a room's light index of uploaded
         # recordings lets list views sort and page without keeping its sessions.
-        self.session = lru_cache(maxsize=1024)(self._session)
+        self.session = lru_cache(maxsize=256)(self._session)
         self.room_sessions = lru_cache(maxsize=4096)(self._room_sessions)
         self.room_uploads = lru_cache(maxsize=512)(self._room_uploads)
 
@@ -243,6 +243,12 @@ class World:
         solo = session_id_from_any(f"solo:{rec_id}")
         solo_session = derive_session(self.seed, self.now, self.shape, self.pools, solo, minimum=1)
         return replace(solo_session.recordings[-1], id=rec_id)
+
+
+@lru_cache(maxsize=4096)
+def _extra(course: str, cohort: int) -> Mapping[str, str]:
+    """Shared (read-only) extra-data maps: a few thousand distinct ones serve every recording."""
+    return {"course": course, "cohort": str(cohort)}
 
 
 def _int(rng: Any, low: int, high: int) -> int:
@@ -324,7 +330,7 @@ def _recording(
         "started_by": None if reason == "RECORD_ON_START" else host,
         "title": _pick(rng, pools.titles),
         "description": _pick(rng, pools.sentences),
-        "extra": {"course": _pick(rng, pools.words), "cohort": str(_int(rng, 2019, 2026))},
+        "extra": _extra(_pick(rng, pools.words), _int(rng, 2019, 2026)),
     }
     assert started is not None and stopped is not None
     if started > now:
