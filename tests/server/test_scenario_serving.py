@@ -253,3 +253,30 @@ def test_a_scenario_passing_check_serves_only_spec_valid_responses(
                 )
             ]
             assert errors == [], (op.spec_name, reply.status, reply.body)
+
+
+def test_expired_links_are_expired_yet_consistent_with_the_recording() -> None:
+    """expired-links: every Cloudflare expiry lies before now but never before the stop."""
+    from recmock.rules import violations
+    from recmock.scenarios import FIXTURES_DIR, load_scenarios
+    from recmock.world import split_recording_id
+
+    now = 1_764_000_000
+    scenarios = load_scenarios(FIXTURES_DIR, OPERATIONS, default_now=now)
+    mock = Mock(SERVED, scenarios, now=now, default_scenario="expired-links")
+    (op,) = [op for op in mock.operations() if op.provider == "cloudflare"]
+    world = mock.world("expired-links")
+    seen = 0
+    for i in range(60):
+        for session_id in world.room_sessions(f"room-{i}") or ():
+            for rec in world.session(session_id).recordings:  # type: ignore[union-attr]
+                if rec.status != "UPLOADED":
+                    continue
+                raw = RawRequest("GET", op.full_path, {"account_id": ACCOUNT, "app_id": APP_ID, "recording_id": rec.id},
+                                 (), {"authorization": "Bearer demo-token"})  # fmt: skip
+                body = mock.handle(op, raw, origin="http://x", wall_clock=0).reply.body
+                assert split_recording_id(body["data"]["id"])[0] == session_id
+                assert body["data"]["download_url_expiry"] < "2025-11-24T16:00:00Z"
+                assert violations(op.rules, body) == []
+                seen += 1
+    assert seen > 100

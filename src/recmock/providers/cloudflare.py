@@ -70,6 +70,15 @@ def _caller(who: Caller | None, reason: str) -> dict[str, Any]:
     }
 
 
+def link_expiry(now: int, lifetime: int, rec: Recording) -> int:
+    """When the signed download URL expires: `lifetime` after now, or, for already expired links
+    (negative lifetime), some time after the upload but before now, as a link really issued
+    earlier would be (expiry < stopped would be impossible)."""
+    if lifetime >= 0:
+        return now + lifetime
+    return max(now + lifetime, rec.uploaded or now, (rec.stopped or now) + 1)
+
+
 def render(view: View, rec: Recording) -> dict[str, Any]:
     """The `data` object; a field appears only once the recording's state allows it."""
     world = view.world
@@ -98,6 +107,8 @@ def render(view: View, rec: Recording) -> dict[str, Any]:
     if rec.status == "UPLOADED":
         data["download_url"] = f"https://{host}/{rec.id}/video.mp4?token={rec.id[:8]}"
         data["audio_download_url"] = f"https://{host}/{rec.id}/audio.mp3?token={rec.id[:8]}"
-        data["download_url_expiry"] = rfc3339(world.now + world.shape.link_lifetime)
+        data["download_url_expiry"] = rfc3339(
+            link_expiry(world.now, world.shape.link_lifetime, rec)
+        )
         data["file_size"] = rec.size
     return data
