@@ -158,3 +158,20 @@ def test_response_validation_uses_3_1_semantics_and_formats() -> None:
     assert documented.validator is not None and documented.validator.is_valid(ok)
     for bad in ({"at": "yesterday"}, {"id": "not-a-uuid"}, {"uri": "not a uri"}):
         assert not validator.is_valid(bad), bad
+
+
+def test_generated_requests_never_carry_undeclared_mock_control_parameters() -> None:
+    """`__scenario`/`__code` are the mock's controls, not the API's: never fuzzed."""
+    from recmock.specs import load_spec
+    from recmock.verify.generation import build
+
+    (op,) = load_spec(SPECS_DIR / "signalwire" / "room-session-recordings.yaml").operations
+    request = build(
+        op,
+        {"id": "x"},
+        {"__scenario": "{}", "__code": "500", "page_size": 3, "junk": 1},
+        None,
+        "fuzz",
+    )
+    assert request is not None
+    assert dict(request.query) == {"page_size": "3", "junk": "1"}

@@ -197,6 +197,11 @@ def build(
         return None  # would not route to this operation at all: no verdict is possible
     if body is not None and not isinstance(body, bytes):
         body = json_bytes(body)
+    # Undeclared `__name` query parameters are mock controls (recmock's __scenario, Prism's
+    # __code/__example/__dynamic), not the API's: fuzzing them tests the mock, not the contract.
+    # (Hypothesis draws string constants from the code under test, so it does find them.)
+    declared = {p.name for p in op.parameters if p.location == "query"}
+    query = {k: v for k, v in query.items() if not str(k).startswith("__") or k in declared}
     return WireRequest(
         method=op.method,
         path=encode_path(op.path, values),
