@@ -165,6 +165,8 @@ def parse_time(value: Any, now: int) -> int:
     if isinstance(value, datetime):
         return int(value.timestamp())
     text = str(value).strip()
+    if text.isdigit():
+        return int(text)
     relative = RELATIVE.match(text)
     if relative:
         sign, amount, unit = relative.groups()

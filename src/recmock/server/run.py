@@ -11,13 +11,12 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from recmock.errors import ConfigError
 from recmock.providers import Credentials
-from recmock.scenarios import FIXTURES_DIR, load_scenarios, today_midnight
+from recmock.scenarios import FIXTURES_DIR, load_scenarios, parse_time, today_midnight
 from recmock.server.app import ASGIApp, Options, create_app
 from recmock.server.pipeline import Mock
 from recmock.server.reload import Reloadable, watch
@@ -51,14 +50,10 @@ def parse_now(value: str) -> int:
         return DEFAULT_NOW
     if value == "wall":
         return int(time.time())
-    if value.isdigit():
-        return int(value)
-    try:
-        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
-    except ValueError:
-        raise ConfigError(
-            f"--now: expected unix seconds, RFC 3339 or 'wall', got {value!r}"
-        ) from None
+    try:  # unix seconds or RFC 3339, the same forms a scenario's `now` takes
+        return parse_time(value, int(time.time()))
+    except ValueError as exc:
+        raise ConfigError(f"--now: {exc} (or today, fixed, wall)") from None
 
 
 def build_mock(config: ServeConfig) -> Mock:
