@@ -39,7 +39,6 @@ from recmock.world import (
 )
 
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
-NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 RELATIVE = re.compile(r"^now(?:\s*([+-])\s*(\d+)\s*([smhd]))?$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -482,8 +481,3 @@ def today_midnight() -> int:
     """The start of the current UTC day: a clock that is recent yet stable all day long."""
     now = int(time.time())
     return now - now % 86400
-
-
-def valid_name(name: str) -> bool:
-    """Scenario names are short slugs, so a name can never be a path (no traversal)."""
-    return bool(NAME.match(name))

@@ -494,8 +494,3 @@ def create_app(mock: Mock, options: Options | None = None) -> ASGIApp:
             max_age=600,
         ))  # fmt: skip
     return gateway
-
-
-def json_problem(message: str) -> bytes:
-    """A generic JSON error for requests outside every provider's prefix."""
-    return json.dumps({"error": message}).encode()

@@ -19,7 +19,7 @@ import orjson
 
 from recmock.generate import Context, derive_int, from_schema
 from recmock.providers import Credentials, Provider, Reply, View, provider_for
-from recmock.scenarios import DEFAULT, Override, Scenario
+from recmock.scenarios import DEFAULT, Override, Scenario, example_value
 from recmock.specs import Operation, Spec
 from recmock.validation import RawRequest, RequestParser
 from recmock.world import DEFAULT_NOW, World
@@ -192,7 +192,7 @@ class Mock:
         if override.body is not None:
             body = override.body
         elif override.example is not None:
-            body = op.examples.get(str(override.status), {}).get(override.example)
+            body = example_value(op, override.status, override.example)
         else:
             body = provider.error(override.status, "injected by the scenario", op).body
         return Reply(override.status, body, dict(override.headers))
