@@ -162,7 +162,7 @@ def test_lifecycle_problem_accepts_only_possible_states(
     possible = (
         known == sorted(known)
         and max(known) <= NOW
-        and (status == "INVOKED" or started is not None)
+        and (started is None) == (status == "INVOKED")
         and (stopped is None) == running
         and (
             (size is not None and size > 0 and uploaded is not None)

@@ -390,6 +390,8 @@ def lifecycle_problem(rec: Recording, now: int) -> tuple[str, str] | None:
     running = rec.status in ("INVOKED", "RECORDING", "PAUSED")
     if rec.status != "INVOKED" and rec.started is None:
         return "started", f"a {rec.status} recording needs a start time"
+    if rec.status == "INVOKED" and rec.started is not None:
+        return "started", "an INVOKED recording has not started yet: drop started or pick a status"
     if running and rec.stopped is not None:
         return "stopped", f"a {rec.status} recording cannot have stopped yet"
     if not running and rec.stopped is None:

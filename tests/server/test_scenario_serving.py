@@ -105,6 +105,9 @@ def test_prefer_example_and_dynamic_and_their_query_forms(client: httpx.Client) 
         dynamic.content
         == client.get(url, headers={**auth, "Prefer": "code=200, dynamic=true"}).content
     )
+    alone = client.get(url + "?__dynamic=true", headers=auth)
+    assert alone.status_code == 200 and alone.headers["x-recmock-scenario"] == "default"
+    assert alone.json() != example.json() and {"session_id", "recording_files"} <= set(alone.json())
 
 
 def test_undocumented_code_is_refused(client: httpx.Client) -> None:

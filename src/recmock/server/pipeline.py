@@ -122,10 +122,9 @@ class Mock:
             reply = mock_error(400, f"unknown scenario {name!r}", scenarios=sorted(self.scenarios))
             return Outcome(reply, (f"unknown scenario {name!r}",), name)
         provider = provider_for(op.provider)
-        if choice.code or choice.example:
-            return Outcome(
-                self._forced(op, provider, choice, raw), ("forced by Prefer/__code",), name
-            )
+        if choice.code or choice.example or choice.dynamic:
+            forced = self._forced(op, provider, choice, raw, name)
+            return Outcome(forced, ("forced by Prefer/__code",), name)
         delay, injected, dice = self._overrides(op, raw, name, provider)
         volatile = dice or delay > 0
         if injected is not None:
@@ -144,7 +143,7 @@ class Mock:
         return Outcome(_volatile(reply, volatile), (), name, delay)
 
     def _forced(
-        self, op: Operation, provider: Provider, choice: Selection, raw: RawRequest
+        self, op: Operation, provider: Provider, choice: Selection, raw: RawRequest, name: str
     ) -> Reply:
         code = choice.code or "200"
         if code not in op.responses:
@@ -159,7 +158,7 @@ class Mock:
             return Reply(int(code), examples[choice.example])
         if choice.dynamic:
             seed = derive_int(self.seed, raw.method, raw.path, raw.query, raw.body)
-            world = self.world(self.active)
+            world = self.world(name)
             ctx = Context(random.Random(seed), world.pools, world.now)
             return Reply(int(code), from_schema(op.response_schema(code) or {}, ctx))
         if examples:
