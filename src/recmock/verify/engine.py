@@ -240,6 +240,9 @@ def _smaller(request: WireRequest, ctx: OperationContext) -> Iterator[WireReques
                 yield replace(request, body=json_bytes(rest))
 
 
+TRANSPORT_GRACE = 2.0  # seconds past the time limit a last confirmation may still use
+
+
 class Engine:
     """Runs every check of one spec against one deployment."""
 
@@ -255,6 +258,7 @@ class Engine:
         )
         self.started = time.monotonic()
         self.deadline = self.started + config.time_limit
+        self.transport.deadline = self.deadline + TRANSPORT_GRACE  # a hard wall-clock end
         self.timed_out = False
         self._errors_in_a_row = 0
         self.allow_used: set[str] = set()

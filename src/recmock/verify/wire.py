@@ -3,14 +3,19 @@
 A `WireRequest` holds no credentials: `Credentials.headers_for` adds them at send time, so no
 event, report or reproducer can carry a secret by construction. The body is the exact byte
 string that goes on the wire, which is what a plugNmeet signature covers.
+
+Whatever the target does, a request ends by its deadline (the run's time limit or --timeout,
+whichever comes first) and reads at most `MAX_BODY` decoded bytes: see `deadline.py`, `body.py`.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 import time
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -21,6 +26,13 @@ import httpx
 
 from recmock.errors import TargetError
 from recmock.specs import Operation
+from recmock.verify.body import (
+    ACCEPT_ENCODING,
+    BoundedDecoder,
+    declared_too_large,
+    too_large,
+)
+from recmock.verify.deadline import deadline_for_thread, deadline_transport
 
 if TYPE_CHECKING:
     from recmock.verify.credentials import Reproduction
@@ -28,6 +40,7 @@ if TYPE_CHECKING:
 Json = Any
 MAX_EXCERPT = 600
 RATE_LIMIT_RETRIES = 3
+TIME_LIMIT = "time limit reached"  # starts the error of an exchange the time limit cut short
 
 
 @dataclass(frozen=True)
@@ -68,7 +81,18 @@ class WireRequest:
 
 @dataclass(frozen=True)
 class Exchange:
-    """A request and what came back (status None when no HTTP response arrived)."""
+    """A request and what came back.
+
+    - `status` None: no HTTP response arrived and `error` says why. An error starting with
+      `TIME_LIMIT` means the run's time limit ended the request (or it was never sent): that is
+      no verdict on the target, not a transport failure.
+    - `truncated`: the body was larger than `MAX_BODY` (8 MiB), declared by Content-Length or
+      counted while inflating gzip/deflate. `status` and `headers` are the server's, `body`
+      holds the first `MAX_BODY` decoded bytes (none when the declared length was already over)
+      and `error` starts with "response body exceeds 8 MiB". Checks see the cut bytes, so a
+      JSON parse just fails.
+    - `throttled`: still 429 after `Transport`'s bounded Retry-After waits: no verdict either.
+    """
 
     request: WireRequest
     status: int | None
@@ -76,6 +100,17 @@ class Exchange:
     body: bytes
     elapsed: float
     error: str = ""
+    truncated: bool = False
+
+    @property
+    def throttled(self) -> bool:
+        """True when the target still rate-limited the request after every retry."""
+        return self.status == 429
+
+    @property
+    def time_limited(self) -> bool:
+        """True when the run's time limit, not the target, ended this request."""
+        return self.status is None and self.error.startswith(TIME_LIMIT)
 
     @property
     def media_type(self) -> str:
@@ -145,7 +180,11 @@ def json_bytes(value: Json) -> bytes:
 
 
 class Transport:
-    """Sends `WireRequest`s to one base URL with credentials; a pool of `workers` threads."""
+    """Sends `WireRequest`s to one base URL with credentials; a pool of `workers` threads.
+
+    `deadline` (time.monotonic) is the run's hard end: no request starts after it and none
+    outlives it, whatever the target trickles. `timeout` bounds each attempt as a whole.
+    """
 
     def __init__(
         self,
@@ -155,10 +194,15 @@ class Transport:
         client: httpx.Client | None = None,
         workers: int = 1,
         timeout: float = 10.0,
+        deadline: float | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.headers_for = headers_for
-        self.client = client or httpx.Client(timeout=timeout, follow_redirects=False)
+        self.timeout = timeout
+        self.deadline = deadline
+        self.client = client or httpx.Client(
+            timeout=timeout, follow_redirects=False, transport=deadline_transport()
+        )
         self._owns_client = client is None
         self.workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
@@ -173,31 +217,54 @@ class Transport:
 
     def send(self, request: WireRequest) -> Exchange:
         """Send one request; transport failures become an Exchange with `error` set."""
-        headers = {"Accept": "application/json", "User-Agent": "recmock-verify"}
+        headers = {
+            "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
+            "User-Agent": "recmock-verify",
+        }
         if request.body is not None:
             headers["Content-Type"] = "application/json"
-        started = time.perf_counter()
+        started = time.monotonic()
+        run_end = math.inf if self.deadline is None else self.deadline
         for attempt in range(RATE_LIMIT_RETRIES + 1):
-            headers.update(self.headers_for(request))
-            self.sent += 1
-            try:
-                response = self.client.request(
+            exchange = self._attempt(request, headers, run_end)
+            if exchange.status != 429 or attempt == RATE_LIMIT_RETRIES:
+                break
+            # Staging deployments rate-limit; a contract test should wait, not report a 429,
+            # but never past the time limit: then the 429 stands, marked `throttled`.
+            wait = _retry_after(exchange.headers.get("retry-after", ""))
+            if time.monotonic() + wait >= run_end:
+                break
+            time.sleep(wait)
+        return replace(exchange, elapsed=time.monotonic() - started)
+
+    def _attempt(self, request: WireRequest, headers: dict[str, str], run_end: float) -> Exchange:
+        now = time.monotonic()
+        if now >= run_end:
+            return Exchange(request, None, {}, b"", 0.0, f"{TIME_LIMIT}: request not sent")
+        end = min(now + self.timeout, run_end)
+        headers.update(self.headers_for(request))
+        self.sent += 1
+        try:
+            with (
+                deadline_for_thread(end),
+                self.client.stream(
                     request.method,
                     self.base_url + request.path,
                     params=request.query or None,
                     content=request.body,
                     headers=headers,
-                )
-            except httpx.HTTPError as exc:
-                elapsed = time.perf_counter() - started
-                return Exchange(request, None, {}, b"", elapsed, f"{type(exc).__name__}: {exc}")
-            if response.status_code != 429 or attempt == RATE_LIMIT_RETRIES:
-                break
-            # Staging deployments rate-limit; a contract test should wait, not report a 429.
-            time.sleep(_retry_after(response.headers.get("retry-after", "")))
-        elapsed = time.perf_counter() - started
-        lowered = {k.lower(): v for k, v in response.headers.items()}
-        return Exchange(request, response.status_code, lowered, response.content, elapsed)
+                    timeout=max(end - now, 0.001),
+                ) as response,
+            ):
+                return _read(request, response, end)
+        except httpx.TimeoutException as exc:
+            if run_end < now + self.timeout:  # the time limit was the nearer end
+                return Exchange(request, None, {}, b"", 0.0, f"{TIME_LIMIT} while waiting ({exc})")
+            message = f"{type(exc).__name__}: no complete response within {self.timeout:g} s"
+            return Exchange(request, None, {}, b"", 0.0, message)
+        except httpx.HTTPError as exc:
+            return Exchange(request, None, {}, b"", 0.0, f"{type(exc).__name__}: {exc}")
 
     def send_all(self, requests: Iterable[WireRequest]) -> list[Exchange]:
         """Send a batch, concurrently when workers > 1; results keep the input order."""
@@ -214,6 +281,30 @@ class Transport:
                 f"--base-url {self.base_url}: cannot reach the target ({exchange.error}); "
                 "is the server running and the URL right?"
             )
+
+
+def _read(request: WireRequest, response: httpx.Response, end: float) -> Exchange:
+    """The response's body within `MAX_BODY` decoded bytes, read by `end`."""
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    status = response.status_code
+    declared = declared_too_large(headers.get("content-length"))
+    if declared is not None:
+        error = too_large(f"declared Content-Length {declared}; not read")
+        return Exchange(request, status, headers, b"", 0.0, error, truncated=True)
+    decoder = BoundedDecoder(headers.get("content-encoding", ""))
+    chunks: list[bytes] = []
+    try:
+        for raw in response.iter_raw():
+            chunks.append(decoder.feed(raw))
+            if decoder.over:
+                error = too_large(f"{decoder.size} bytes read, more followed")
+                return Exchange(request, status, headers, b"".join(chunks), 0.0, error, True)
+            if time.monotonic() >= end:  # also when a client without the deadline backend
+                raise httpx.ReadTimeout("deadline reached while reading the body")
+    except zlib.error as exc:
+        error = f"cannot decode Content-Encoding {headers.get('content-encoding')!r}: {exc}"
+        return Exchange(request, status, headers, b"", 0.0, error)
+    return Exchange(request, status, headers, b"".join(chunks), 0.0)
 
 
 def split_link(url: str, base_url: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
