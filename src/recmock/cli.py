@@ -20,6 +20,7 @@ def _env(name: str, default: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     """All subcommands; defaults come from RECMOCK_* environment variables where they exist."""
     parser = argparse.ArgumentParser(prog="recmock", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve every spec on one port")
     serve.add_argument("--host", default=_env("HOST", "127.0.0.1"))
@@ -34,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=int(_env("WORKERS", "1")))
     serve.add_argument("--scenario", default=_env("SCENARIO", "default"), help="default scenario")
     serve.add_argument("--specs", default=_env("SPECS", ""), help="specs directory")
-    serve.add_argument("--fixtures", default=_env("FIXTURES", ""), help="scenario directory")
+    _add_fixture_flags(serve)
     serve.add_argument("--watch", action="store_true", help="reload specs and fixtures on change")
     serve.add_argument("--no-cors", action="store_true", help="send no CORS headers")
     serve.add_argument("--cors-origin", action="append", default=None,
@@ -51,8 +52,32 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="*", help="scenario files to check")
     for action in (listing, check):
         action.add_argument("--specs", default=_env("SPECS", ""), help="specs directory")
-        action.add_argument("--fixtures", default=_env("FIXTURES", ""), help="scenario directory")
+        _add_fixture_flags(action)
     return parser
+
+
+def _add_fixture_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fixtures", default=_env("FIXTURES", ""), metavar="DIR",
+        help="also offer DIR's *.yaml scenarios (one named like a shipped scenario wins) "
+        "(env RECMOCK_FIXTURES)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--only-fixtures", action="store_true",
+        help="offer only --fixtures DIR's scenarios, not the shipped ones",
+    )  # fmt: skip
+
+
+def _version() -> str:
+    """The installed distribution's version (a bare checkout on sys.path has none)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("recmock")
+    except PackageNotFoundError:
+        from recmock import __version__
+
+        return __version__
 
 
 CREDENTIAL_FLAGS = [

@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator
 
 from recmock.errors import ScenarioError
 from recmock.generate import rng_for, uuid4_from
+from recmock.resources import data_dir
 from recmock.scenario_format import SCENARIO_SCHEMA
 from recmock.specs import Operation
 from recmock.world import (
@@ -38,7 +39,7 @@ from recmock.world import (
     session_id_from_any,
 )
 
-FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES_DIR = data_dir("fixtures")  # the installed wheel's copy, else the checkout's
 RELATIVE = re.compile(r"^now(?:\s*([+-])\s*(\d+)\s*([smhd]))?$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -227,11 +228,16 @@ def load_scenario(
 
 
 def load_scenarios(
-    directory: Path, operations: Sequence[Operation], *, default_now: int = DEFAULT_NOW
+    directory: Path | Sequence[Path],
+    operations: Sequence[Operation],
+    *,
+    default_now: int = DEFAULT_NOW,
 ) -> dict[str, Scenario]:
-    """Every fixtures/*.yaml by name; `default` exists even without a file."""
+    """Every *.yaml of `directory` (or of several, in order: a later scenario of the same name
+    wins) by name; `default` exists even without a file."""
     found = {"default": DEFAULT}
-    for path in sorted(directory.glob("*.yaml")):
+    directories = [directory] if isinstance(directory, Path) else directory
+    for path in (p for folder in directories for p in sorted(folder.glob("*.yaml"))):
         scenario = load_scenario(path, operations, default_now=default_now)
         found[scenario.name] = scenario
     return found

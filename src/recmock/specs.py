@@ -18,12 +18,13 @@ from urllib.parse import urlsplit
 import yaml
 
 from recmock.errors import SpecError
+from recmock.resources import data_dir
 from recmock.rules import Rules, parse_rules
 
 Json = Any
 Schema = dict[str, Any]
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-SPECS_DIR = Path(__file__).resolve().parents[2] / "specs"
+SPECS_DIR = data_dir("specs")  # the installed wheel's copy, else the checkout's specs/
 
 
 @dataclass(frozen=True)

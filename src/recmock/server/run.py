@@ -16,7 +16,8 @@ from typing import Any
 
 from recmock.errors import ConfigError
 from recmock.providers import Credentials
-from recmock.scenarios import FIXTURES_DIR, load_scenarios, parse_time, today_midnight
+from recmock.resources import scenario_dirs
+from recmock.scenarios import load_scenarios, parse_time, today_midnight
 from recmock.server.app import ASGIApp, Options, create_app
 from recmock.server.pipeline import Mock
 from recmock.server.reload import Reloadable, watch
@@ -37,7 +38,8 @@ class ServeConfig:
     cors_origins: tuple[str, ...] = ("*",)
     admin: bool = True
     specs_dir: str = str(SPECS_DIR)
-    fixtures_dir: str = str(FIXTURES_DIR)
+    fixtures_dir: str = ""  # --fixtures DIR: added to (or with only_fixtures, instead of) shipped
+    only_fixtures: bool = False
     scenario: str = "default"
 
 
@@ -60,7 +62,8 @@ def build_mock(config: ServeConfig) -> Mock:
     """Load and select the specs and build the world they are served from."""
     every = load_specs(Path(config.specs_dir))
     operations = [op for spec in every for op in spec.operations]
-    scenarios = load_scenarios(Path(config.fixtures_dir), operations, default_now=config.now)
+    dirs = scenario_dirs(config.fixtures_dir, shipped=not config.only_fixtures)
+    scenarios = load_scenarios(dirs, operations, default_now=config.now)
     return Mock(
         select_specs(every, config.variants), scenarios, config.credentials,
         seed=config.seed, now=config.now, default_scenario=config.scenario,
@@ -96,7 +99,8 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         admin=not args.no_admin,
         scenario=args.scenario,
         specs_dir=args.specs or str(SPECS_DIR),
-        fixtures_dir=args.fixtures or str(FIXTURES_DIR),
+        fixtures_dir=args.fixtures,
+        only_fixtures=args.only_fixtures,
     )
 
 
@@ -129,7 +133,8 @@ def serve(args: argparse.Namespace) -> int:
         if args.workers != 1:
             raise ConfigError("--watch: reloading works with one worker; drop --workers")
         app = Reloadable(app)
-        paths = [Path(config.specs_dir), Path(config.fixtures_dir)]
+        scenario_paths = scenario_dirs(config.fixtures_dir, shipped=not config.only_fixtures)
+        paths = [Path(config.specs_dir), *scenario_paths]
         watch(app, lambda: build_app(config), [p for p in paths if p.exists()], threading.Event())
     if args.host not in ("127.0.0.1", "localhost", "::1") and config.admin:
         print(

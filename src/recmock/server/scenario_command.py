@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from recmock.errors import RecmockError
-from recmock.scenarios import FIXTURES_DIR, load_scenario, load_scenarios
+from recmock.resources import scenario_dirs
+from recmock.scenarios import load_scenario, load_scenarios
 from recmock.server.conformance import check_scenario
 from recmock.specs import SPECS_DIR, load_specs
 
@@ -16,15 +17,16 @@ def run_scenarios(args: argparse.Namespace) -> int:
     """List scenarios (exit 0) or check files (exit 1 naming each problem if any is invalid)."""
     specs = load_specs(Path(args.specs or SPECS_DIR))
     operations = [op for spec in specs for op in spec.operations]
-    fixtures = Path(args.fixtures or FIXTURES_DIR)
+    fixtures = scenario_dirs(args.fixtures, shipped=not args.only_fixtures)
     if args.action == "list":
         for scenario in load_scenarios(fixtures, operations).values():
             summary = " ".join(scenario.description.split())
             print(f"{scenario.name:16} {summary[:100]}")
         return 0
-    files = [Path(f) for f in args.files] or sorted(fixtures.glob("*.yaml"))
+    folder = fixtures[-1]  # --fixtures DIR when given (the files being written), else shipped
+    files = [Path(f) for f in args.files] or sorted(folder.glob("*.yaml"))
     if not files:
-        print(f"recmock: no scenario files in {fixtures}", file=sys.stderr)
+        print(f"recmock: no scenario files in {folder}", file=sys.stderr)
         return 2
     failed = 0
     for path in files:
