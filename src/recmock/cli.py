@@ -3,65 +3,141 @@
 from __future__ import annotations
 
 import argparse
-import os
+import re
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
-from recmock.errors import RecmockError
+from recmock import cli_values as values
+from recmock.errors import ConfigError, RecmockError
 from recmock.verify.options import add_verify_parser
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+MAX_SERVE_WORKERS = 64
+
+DESCRIPTION = """\
+recmock: an OpenAPI-first mock server and contract tester for video-conferencing recording
+APIs (plugNmeet v1/v2, SignalWire, Zoom Video SDK, Cloudflare RealtimeKit)."""
+
+EPILOG = """\
+start here:
+  recmock serve                    serve all four APIs on http://127.0.0.1:8000 (keeps running)
+  recmock verify signalwire --base-url http://127.0.0.1:8000/api/video \\
+      --basic demo-project:demo-token
+  recmock scenarios list           the scenarios a server offers
+
+Each serve option can also come from its RECMOCK_* environment variable (see
+'recmock serve --help'); an option on the command line wins.
+exit status: 0 success, 1 violations or invalid scenarios, 2 usage error, 130 interrupted."""
+
+_ARGUMENT = re.compile(r"^argument (?P<flag>[^:]+): (?:(?P<env>RECMOCK_\w+): )?(?P<rest>.*)$", re.S)
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(f"RECMOCK_{name}", default)
+class Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line naming the flag (or the RECMOCK_* variable)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Raise instead of printing usage: `main` prints one line and exits 2."""
+        raise ConfigError(f"{one_line(message)} (see '{self.prog} --help')")
+
+
+def one_line(message: str) -> str:
+    """argparse's 'argument --port: expected ...' as '--port: expected ...' on one line."""
+    text = " ".join(message.split())
+    found = _ARGUMENT.match(text)
+    if not found:
+        return text
+    if found["env"]:
+        return f"{found['env']} (for {found['flag']}): {found['rest']}"
+    return f"{found['flag']}: {found['rest']}"
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+
+
+def _option(parser: argparse.ArgumentParser, flag: str, env: str, fallback: str, help: str,
+            shown: str = "%(default)s", **kwargs: Any) -> None:  # fmt: skip
+    """A flag whose default comes from RECMOCK_<env>, checked by the same `type=` as the flag."""
+    parser.add_argument(flag, default=values.env_default(env, fallback),
+                        help=f"{help} (default: {shown}; env RECMOCK_{env})", **kwargs)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
     """All subcommands; defaults come from RECMOCK_* environment variables where they exist."""
-    parser = argparse.ArgumentParser(prog="recmock", description=__doc__)
+    parser = Parser(prog="recmock", description=DESCRIPTION, epilog=EPILOG,
+                    formatter_class=_formatter)  # fmt: skip
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve every spec on one port")
-    serve.add_argument("--host", default=_env("HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(_env("PORT", "8000")))
-    serve.add_argument("--seed", type=int, default=int(_env("SEED", "0")))
-    serve.add_argument(
-        "--now", default=_env("NOW", ""), help="world clock: unix seconds, RFC 3339 or 'wall'"
-    )
-    serve.add_argument(
-        "--plugnmeet-version", choices=["v1", "v2"], default=_env("PLUGNMEET_VERSION", "v2")
-    )
-    serve.add_argument("--workers", type=int, default=int(_env("WORKERS", "1")))
-    serve.add_argument("--scenario", default=_env("SCENARIO", "default"), help="default scenario")
-    serve.add_argument("--specs", default=_env("SPECS", ""), help="specs directory")
-    _add_fixture_flags(serve)
-    serve.add_argument("--watch", action="store_true", help="reload specs and fixtures on change")
-    serve.add_argument("--no-cors", action="store_true", help="send no CORS headers")
-    serve.add_argument("--cors-origin", action="append", default=None,
-                       help="allowed browser origin (repeatable; default any)")  # fmt: skip
-    serve.add_argument("--no-admin", action="store_true", help="disable the /__recmock/ admin API")
-    serve.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))
-    for flag, env, default in CREDENTIAL_FLAGS:
-        serve.add_argument(flag, default=_env(env, default), help=f"(env RECMOCK_{env})")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_serve_parser(sub)
     add_verify_parser(sub)
-    scenarios = sub.add_parser("scenarios", help="list or check fixture scenarios")
-    actions = scenarios.add_subparsers(dest="action", required=True)
+    scenarios = sub.add_parser("scenarios", help="list or check fixture scenarios",
+                               formatter_class=_formatter,
+                               description="List the scenarios a server offers, or validate "
+                               "scenario files before committing them.")  # fmt: skip
+    actions = scenarios.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = actions.add_parser("list", help="the scenarios a server would offer")
     check = actions.add_parser("check", help="validate scenario files (default: all of fixtures/)")
-    check.add_argument("files", nargs="*", help="scenario files to check")
+    check.add_argument("files", nargs="*", type=values.readable_file, metavar="FILE",
+                       help="scenario files to check (default: every *.yaml of the "
+                       "--fixtures DIR, else the shipped fixtures)")  # fmt: skip
     for action in (listing, check):
-        action.add_argument("--specs", default=_env("SPECS", ""), help="specs directory")
+        _add_specs_flag(action)
         _add_fixture_flags(action)
     return parser
 
 
-def _add_fixture_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--fixtures", default=_env("FIXTURES", ""), metavar="DIR",
-        help="also offer DIR's *.yaml scenarios (one named like a shipped scenario wins) "
-        "(env RECMOCK_FIXTURES)",
+def _add_serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    serve = sub.add_parser(
+        "serve", help="serve every spec on one port", formatter_class=_formatter,
+        description="Serve the mock of every spec on one port until Ctrl-C: realistic, seeded\n"
+        "recordings, the providers' auth and errors, Swagger UI at <prefix>/ui/.",
     )  # fmt: skip
+    _option(serve, "--host", "HOST", "127.0.0.1", "address to listen on (0.0.0.0: every "
+            "interface, which exposes the admin API unless --no-admin)", type=values.host,
+            metavar="ADDR")  # fmt: skip
+    _option(serve, "--port", "PORT", "8000", "TCP port to listen on (1-65535)",
+            type=values.port, metavar="N")  # fmt: skip
+    _option(serve, "--seed", "SEED", "0", "seed of the generated world: the same seed serves "
+            "the same bytes", type=values.seed, metavar="N")  # fmt: skip
+    _option(serve, "--now", "NOW", "today", f"world clock: {values.NOW_FORMS}; today = UTC "
+            "midnight (stable all day), fixed = 2025-11-24T16:00:00Z, wall = the time at start",
+            type=values.now, metavar="TIME")  # fmt: skip
+    _option(serve, "--plugnmeet-version", "PLUGNMEET_VERSION", "v2", "plugNmeet API served "
+            "at /auth: v1 or v2", type=values.one_of("v1", "v2"), metavar="{v1,v2}")  # fmt: skip
+    _option(serve, "--workers", "WORKERS", "1", f"worker processes (1-{MAX_SERVE_WORKERS}; "
+            "--watch needs 1)", type=values.integer(1, MAX_SERVE_WORKERS),
+            metavar="N")  # fmt: skip
+    _option(serve, "--scenario", "SCENARIO", "default", "scenario for requests without "
+            "X-Recmock-Scenario (see 'recmock scenarios list')", metavar="NAME")  # fmt: skip
+    _add_specs_flag(serve)
+    _add_fixture_flags(serve)
+    serve.add_argument("--watch", action="store_true", help="reload specs and fixtures on change")
+    serve.add_argument("--no-cors", action="store_true", help="send no CORS headers")
+    serve.add_argument("--cors-origin", action="append", default=None, type=values.origin,
+                       metavar="ORIGIN", help="allowed browser origin, e.g. "
+                       "http://localhost:3000 (repeatable; default: any)")  # fmt: skip
+    serve.add_argument("--no-admin", action="store_true", help="disable the /__recmock/ admin API")
+    _option(serve, "--log-level", "LOG_LEVEL", "info", "uvicorn's log level: "
+            + ", ".join(values.LOG_LEVELS), type=values.log_level, metavar="LEVEL")  # fmt: skip
+    creds = serve.add_argument_group("credentials the mock accepts (env values are never shown)")
+    for flag, env, default in CREDENTIAL_FLAGS:
+        # The help names the variable but never its value: it may hold a real secret.
+        creds.add_argument(
+            flag, default=values.env_default(env, default), metavar="VALUE",
+            type=values.non_empty, help=f"default: {default} (env RECMOCK_{env})",
+        )  # fmt: skip
+
+
+def _add_specs_flag(parser: argparse.ArgumentParser) -> None:
+    _option(parser, "--specs", "SPECS", "", "directory of <provider>/<name>.yaml specs",
+            shown="the shipped specs", type=values.directory, metavar="DIR")  # fmt: skip
+
+
+def _add_fixture_flags(parser: argparse.ArgumentParser) -> None:
+    _option(parser, "--fixtures", "FIXTURES", "", "also offer DIR's *.yaml scenarios (one "
+            "named like a shipped scenario wins)", shown="none", type=values.directory,
+            metavar="DIR")  # fmt: skip
     parser.add_argument(
         "--only-fixtures", action="store_true",
         help="offer only --fixtures DIR's scenarios, not the shipped ones",
@@ -94,8 +170,8 @@ CREDENTIAL_FLAGS = [
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `recmock` console script."""
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         if args.command == "serve":
             from recmock.server.run import serve
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import json
 import os
 import socket
@@ -105,14 +106,36 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
 
 
 def port_is_free(host: str, port: int) -> bool:
-    """True when nothing listens on host:port, so we can say so before uvicorn's traceback."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
+    """True when nothing stops us listening on host:port (see `bind_problem` for why not)."""
+    return not bind_problem(host, port)
+
+
+def bind_problem(host: str, port: int) -> str:
+    """Why uvicorn could not listen on host:port, in words a user can act on ('' if it can).
+
+    Said before uvicorn starts, so the user sees one line instead of its traceback.
+    """
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
-        except OSError:
-            return False
-    return True
+    except socket.gaierror:
+        return f"--host {host}: cannot resolve this host name; expected an address of this machine"
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return (
+                f"--port {port}: {host}:{port} is already in use; stop the other server "
+                f"or pick another port (e.g. --port {port % 65535 + 1})"
+            )
+        if exc.errno == errno.EADDRNOTAVAIL:
+            return (
+                f"--host {host}: not an address of this machine, so nothing can listen there; "
+                "expected 127.0.0.1, 0.0.0.0, ::1 or one of this machine's addresses"
+            )
+        if exc.errno == errno.EACCES:
+            return f"--port {port}: permission denied; ports below 1024 need root, try 8000"
+        return f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})"
+    return ""
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -123,10 +146,7 @@ def serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise ConfigError(f"--workers: expected at least 1, got {args.workers}")
     if not port_is_free(args.host, args.port):
-        raise ConfigError(
-            f"--port {args.port}: {args.host}:{args.port} is already in use; "
-            f"stop the other server or pick another port (e.g. --port {args.port + 1})"
-        )
+        raise ConfigError(bind_problem(args.host, args.port) or f"--port {args.port}: in use")
     mock = build_mock(config)  # fails fast on bad specs, in the parent, with a clear message
     app: ASGIApp = build_app(config, mock)
     if args.watch:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from recmock.cli_values import write_problem
 from recmock.errors import ConfigError
 from recmock.report import Reporter
 from recmock.report.console import ConsoleReporter
@@ -19,7 +20,8 @@ from recmock.verify.events import RunFinished
 
 
 def reporters_for(args: argparse.Namespace, stream: TextIO) -> list[Reporter]:
-    """The console always; JUnit XML and HTML when asked for (their directories must exist)."""
+    """The console always; JUnit XML and HTML when asked for, each checked writable now: a report
+    that cannot be written must fail before the run, not after it."""
     live = stream.isatty() and not os.environ.get("CI") and not args.quiet_progress
     out: list[Reporter] = [ConsoleReporter(stream, live=live)]
     for flag, value, cls in (
@@ -28,8 +30,9 @@ def reporters_for(args: argparse.Namespace, stream: TextIO) -> list[Reporter]:
     ):
         if value:
             path = Path(value)
-            if not path.parent.is_dir():
-                raise ConfigError(f"{flag}: directory {path.parent} does not exist")
+            problem = write_problem(path)
+            if problem:
+                raise ConfigError(f"{flag}: cannot write {value!r}: {problem}")
             out.append(cls(path))
     return out
 
