@@ -68,13 +68,13 @@ def test_a_minimal_spec_loads_with_provider_prefix_and_operations(tmp_path: Path
                     "/t": {
                         "get": {
                             "operationId": "x",
-                            "x-recmock": {"invariants": ["import os"]},
+                            "x-recmock": {"world": {"invariants": ["import os"]}},
                             "responses": {"200": {"description": "ok"}},
                         }
                     }
                 },
             },
-            "x-recmock.invariants[0]",
+            "x-recmock.world.invariants[0]",
         ),
     ],
     ids=["yaml", "not-mapping", "not-31", "invalid-openapi", "prefixes", "operation-id", "rules"],

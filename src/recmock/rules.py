@@ -29,12 +29,29 @@ The other keys describe behaviour rather than a body, for generators and contrac
              max_limit: 100, clamp: true, total: result.total_recordings}
     ordering: {param: order_by, field: creation_time, default: DESC}
     filters: [{param: room_ids, field: room_id, match: in}]
+
+A spec keeps what the provider PROMISES apart from the mock's own WORLD choices, so nobody can
+assert a choice by accident (DESIGN.md point 4):
+
+    x-recmock:
+      items: result.recordings_list
+      promises:                        # verify asserts these; each names where it is stated
+        invariants:
+          - {rule: room_creation_time <= creation_time, source: 'doc 001: "..."'}
+        paging: {style: offset, ..., source: 'doc 001: "Default is 20."'}
+      world:                           # the mock obeys these too; verify never asserts them
+        invariants:
+          - {rule: file_size > 0, why: tidy world, no empty files}
+
+`parse_contract` reads that block into a `Contract`: `promises` (what verify may assert) and
+`rules` (promises + world: what the mock obeys). In `world` an entry may be a bare expression.
 """
 
 from __future__ import annotations
 
 import ast
 import operator
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -121,12 +138,52 @@ class Rules:
     document_invariants: tuple[Expr, ...] = ()  # on the whole 2xx body
     lifecycle: tuple[Lifecycle, ...] = ()
     errors: Mapping[str, Any] = field(default_factory=dict)
+    # rule label (see `label`) -> where the provider states it (promises) or why (world)
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def labels(self) -> list[str]:
+        """One label per rule, in spec order: what `sources` is keyed by."""
+        found = ["paging"] if self.paging else []
+        found += ["ordering"] if self.ordering else []
+        found += [f"filter {f.param} {f.match} {f.field}" for f in self.filters]
+        found += [f"invariant {e.source}" for e in self.invariants]
+        found += [f"document invariant {e.source}" for e in self.document_invariants]
+        found += [_lifecycle_label(r) for r in self.lifecycle]
+        return found
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One operation's x-recmock block, split: what the provider promises, what the mock chose."""
+
+    promises: Rules
+    world: Rules
+
+    @property
+    def rules(self) -> Rules:
+        """Everything the mock obeys: the promises and its own world choices together."""
+        p, w = self.promises, self.world
+        return Rules(
+            items=p.items,
+            record=p.record,
+            paging=p.paging or w.paging,
+            ordering=p.ordering or w.ordering,
+            filters=p.filters + w.filters,
+            invariants=p.invariants + w.invariants,
+            document_invariants=p.document_invariants + w.document_invariants,
+            lifecycle=p.lifecycle + w.lifecycle,
+            errors={**w.errors, **p.errors},
+            sources={**w.sources, **p.sources},
+        )
 
 
 PAGING_STYLES = ("offset", "page")
 MATCHES = ("eq", "in")
 ORDERS = ("ASC", "DESC")
 _LIFECYCLE_KEYS = ("when", "require", "forbid")
+_STRUCTURE_KEYS = ("items", "record")
+_BLOCKS = ("promises", "world")
+_NOTE = {"promises": "source", "world": "why"}  # the key naming a rule's provenance per block
 
 
 def parse_expr(source: Any, where: str) -> Expr:
@@ -153,50 +210,101 @@ def parse_expr(source: Any, where: str) -> Expr:
     return Expr(source, tree)
 
 
-def parse_rules(raw: Any, where: str) -> Rules:
-    """Turn an `x-recmock` mapping into `Rules`; errors name the exact field."""
+def parse_contract(raw: Any, where: str) -> Contract:
+    """Turn an `x-recmock` mapping into a `Contract`; errors name the exact field.
+
+    Top-level keys are structure (`items`, `record`) and the two blocks. Every promise names
+    its `source`; a rule written outside both blocks is refused, since nobody could tell
+    whether verify may assert it.
+    """
+    if not raw:
+        return Contract(Rules(), Rules())
+    if not isinstance(raw, Mapping):
+        raise SpecError(f"{where}: expected a mapping, got {type(raw).__name__}")
+    unknown = set(raw) - {*_STRUCTURE_KEYS, *_BLOCKS}
+    if unknown:
+        raise SpecError(
+            f"{where}: unknown keys {sorted(unknown)}; expected {list(_STRUCTURE_KEYS)} and "
+            f"the blocks `promises` (asserted by verify, each with a source) and `world` "
+            f"(the mock's own choices)"
+        )
+    structure = {k: raw[k] for k in _STRUCTURE_KEYS if k in raw}
+    blocks = {}
+    for name in _BLOCKS:
+        block = raw.get(name) or {}
+        if not isinstance(block, Mapping):
+            raise SpecError(f"{where}.{name}: expected a mapping, got {block!r}")
+        inner = set(block) & set(_STRUCTURE_KEYS)
+        if inner:
+            raise SpecError(f"{where}.{name}: {sorted(inner)} belong at the top of x-recmock")
+        blocks[name] = parse_rules(
+            {**structure, **block}, f"{where}.{name}", note=_NOTE[name],
+            need_note=name == "promises",
+        )  # fmt: skip
+    promises, world = blocks["promises"], blocks["world"]
+    for key in ("paging", "ordering"):
+        if getattr(promises, key) is not None and getattr(world, key) is not None:
+            raise SpecError(f"{where}: {key} is in both `promises` and `world`; keep one")
+    return Contract(promises, world)
+
+
+def parse_rules(raw: Any, where: str, *, note: str = "why", need_note: bool = False) -> Rules:
+    """Turn one flat block of rules into `Rules`; errors name the exact field.
+
+    An entry is an expression string or a mapping `{rule: ..., <note>: ...}` (`note` is
+    `source` in `promises`, `why` in `world`); with `need_note` every entry must carry it.
+    """
     if not raw:
         return Rules()
     if not isinstance(raw, Mapping):
         raise SpecError(f"{where}: expected a mapping, got {type(raw).__name__}")
-    known = set(Rules.__dataclass_fields__)
+    known = set(Rules.__dataclass_fields__) - {"sources"}
     unknown = set(raw) - known
     if unknown:
         raise SpecError(
             f"{where}: unknown keys {sorted(unknown)}; expected some of {sorted(known)}"
         )
-    paging = _build(Paging, raw.get("paging"), f"{where}.paging")
+    notes = _Notes(note, need_note)
+    paging = _build(Paging, notes.strip(raw.get("paging"), f"{where}.paging"), f"{where}.paging")
     if paging is not None:
+        notes.keep("paging")
         _one_of(paging.style, PAGING_STYLES, f"{where}.paging.style")
         if not 1 <= paging.default_limit <= paging.max_limit:
             raise SpecError(
                 f"{where}.paging: expected 1 <= default_limit <= max_limit, "
                 f"got {paging.default_limit} and {paging.max_limit}"
             )
-    ordering = _build(Ordering, raw.get("ordering"), f"{where}.ordering")
+    at = f"{where}.ordering"
+    ordering = _build(Ordering, notes.strip(raw.get("ordering"), at), at)
     if ordering is not None:
+        notes.keep("ordering")
         _one_of(ordering.default, ORDERS, f"{where}.ordering.default")
     filters = []
     for i, entry in enumerate(_list(raw.get("filters"), f"{where}.filters")):
-        found = _build(Filter, entry, f"{where}.filters[{i}]")
-        _one_of(found.match, MATCHES, f"{where}.filters[{i}].match")
+        at = f"{where}.filters[{i}]"
+        found = _build(Filter, notes.strip(entry, at, bare=False), at)
+        _one_of(found.match, MATCHES, f"{at}.match")
+        notes.keep(f"filter {found.param} {found.match} {found.field}")
         filters.append(found)
     lifecycle = []
     for i, entry in enumerate(_list(raw.get("lifecycle"), f"{where}.lifecycle")):
         at = f"{where}.lifecycle[{i}]"
         if not isinstance(entry, Mapping) or "when" not in entry:
             raise SpecError(f"{at}: expected a mapping with `when`, got {entry!r}")
+        entry = notes.strip(entry, at, bare=False)
         extra = set(entry) - set(_LIFECYCLE_KEYS)
         if extra:
-            raise SpecError(f"{at}: unknown keys {sorted(extra)}; expected {list(_LIFECYCLE_KEYS)}")
-        lifecycle.append(
-            Lifecycle(
-                when=parse_expr(entry["when"], f"{at}.when"),
-                require=_names(entry.get("require"), f"{at}.require"),
-                forbid=_names(entry.get("forbid"), f"{at}.forbid"),
+            raise SpecError(
+                f"{at}: unknown keys {sorted(extra)}; expected {[*_LIFECYCLE_KEYS, note]}"
             )
+        rule = Lifecycle(
+            when=parse_expr(entry["when"], f"{at}.when"),
+            require=_names(entry.get("require"), f"{at}.require"),
+            forbid=_names(entry.get("forbid"), f"{at}.forbid"),
         )
-    for key in ("items", "record"):
+        notes.keep(_lifecycle_label(rule))
+        lifecycle.append(rule)
+    for key in _STRUCTURE_KEYS:
         if not isinstance(raw.get(key, ""), str):
             raise SpecError(f"{where}.{key}: expected a body path string, got {raw[key]!r}")
     errors = raw.get("errors", {})
@@ -208,19 +316,75 @@ def parse_rules(raw: Any, where: str) -> Rules:
         paging=paging,
         ordering=ordering,
         filters=tuple(filters),
-        invariants=tuple(
-            parse_expr(s, f"{where}.invariants[{i}]")
-            for i, s in enumerate(_list(raw.get("invariants"), f"{where}.invariants"))
-        ),
-        document_invariants=tuple(
-            parse_expr(s, f"{where}.document_invariants[{i}]")
-            for i, s in enumerate(
-                _list(raw.get("document_invariants"), f"{where}.document_invariants")
-            )
+        invariants=_expressions(raw, "invariants", where, notes, "invariant"),
+        document_invariants=_expressions(
+            raw, "document_invariants", where, notes, "document invariant"
         ),
         lifecycle=tuple(lifecycle),
         errors=dict(errors),
+        sources=notes.found,
     )
+
+
+def _expressions(
+    raw: Mapping[str, Any], key: str, where: str, notes: _Notes, kind: str
+) -> tuple[Expr, ...]:
+    found = []
+    for i, entry in enumerate(_list(raw.get(key), f"{where}.{key}")):
+        at = f"{where}.{key}[{i}]"
+        entry = notes.strip(entry, at)
+        if isinstance(entry, Mapping):
+            extra = set(entry) - {"rule"}
+            if extra or "rule" not in entry:
+                raise SpecError(
+                    f"{at}: expected `rule` and `{notes.key}`, got keys {sorted(entry)}"
+                )
+            entry = entry["rule"]
+        expr = parse_expr(entry, at)
+        notes.keep(f"{kind} {expr.source}")
+        found.append(expr)
+    return tuple(found)
+
+
+def _lifecycle_label(rule: Lifecycle) -> str:
+    parts = [f"when {rule.when.source}"]
+    parts += [f"require {', '.join(rule.require)}"] if rule.require else []
+    parts += [f"forbid {', '.join(rule.forbid)}"] if rule.forbid else []
+    return "lifecycle " + "; ".join(parts)
+
+
+class _Notes:
+    """Collects each entry's provenance (`source` or `why`) while its rule is parsed."""
+
+    def __init__(self, key: str, required: bool) -> None:
+        self.key, self.required = key, required
+        self.found: dict[str, str] = {}
+        self._pending = ""
+
+    def strip(self, entry: Any, where: str, *, bare: bool = True) -> Any:
+        """`entry` without its note (remembered for `keep`); refuses a missing required one."""
+        note: Any = ""
+        if isinstance(entry, Mapping) and self.key in entry:
+            note = entry[self.key]
+            entry = {k: v for k, v in entry.items() if k != self.key}
+        elif not (bare and isinstance(entry, str)) and not isinstance(entry, Mapping):
+            return entry  # not a rule shape: the caller reports what is wrong with it
+        if note == "" and self.required:
+            shape = "a mapping with" if isinstance(entry, str) else "an entry with"
+            raise SpecError(
+                f"{where}: a promise needs {shape} `{self.key}`: the doc sentence or SDK type "
+                f"that states it (or move it to `world`)"
+            )
+        if not isinstance(note, str):
+            raise SpecError(f"{where}.{self.key}: expected a string, got {note!r}")
+        self._pending = note.strip()
+        return entry
+
+    def keep(self, label: str) -> None:
+        """File the note of the entry just stripped under its rule's label."""
+        if self._pending:
+            self.found[label] = self._pending
+        self._pending = ""
 
 
 def _build(cls: type, value: Any, where: str) -> Any:
@@ -349,6 +513,28 @@ def _as_number(value: Any) -> Any:
     return value
 
 
+_DECIMAL = re.compile(r"-?[0-9]{1,20}")
+_IDENTITY_OPS = (ast.Eq, ast.NotEq, ast.In, ast.NotIn)
+
+
+def _numeric_pair(a: Any, b: Any, *, ordered: bool) -> tuple[Any, Any]:
+    """protojson writes int64 as a decimal string ("1699437612"): compare it as its number.
+
+    Against a number always; against another decimal string only for <, <=, >, >= (so ids
+    such as "007" and "7" stay different under ==).
+    """
+
+    def number(x: Any) -> bool:
+        return isinstance(x, int | float) and not isinstance(x, bool)
+
+    def decimal(x: Any) -> bool:
+        return isinstance(x, str) and _DECIMAL.fullmatch(x) is not None
+
+    if (decimal(a) and (number(b) or (ordered and decimal(b)))) or (decimal(b) and number(a)):
+        return (int(a) if decimal(a) else a), (int(b) if decimal(b) else b)
+    return a, b
+
+
 def _field(node: ast.expr, record: Any) -> Any:
     if isinstance(node, ast.Name):
         parent: Any = record
@@ -395,8 +581,9 @@ def _eval(node: ast.expr, record: Any) -> Any:
         left = _eval(node.left, record)
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = _eval(right_node, record)
+            a, b = _numeric_pair(left, right, ordered=not isinstance(op, _IDENTITY_OPS))
             try:
-                if not _COMPARE[type(op)](left, right):
+                if not _COMPARE[type(op)](a, b):
                     return False
             except TypeError:
                 return False

@@ -19,7 +19,7 @@ import yaml
 
 from recmock.errors import SpecError
 from recmock.resources import data_dir
-from recmock.rules import Rules, parse_rules
+from recmock.rules import Rules, parse_contract
 
 Json = Any
 Schema = dict[str, Any]
@@ -51,10 +51,11 @@ class Operation:
     parameters: tuple[Parameter, ...]
     request_body: Schema | None
     responses: Mapping[str, Schema | None]  # status ("200") -> JSON body schema
-    rules: Rules = field(default_factory=Rules)
+    rules: Rules = field(default_factory=Rules)  # all the mock obeys: promises + world choices
     examples: Mapping[str, Mapping[str, Json]] = field(
         default_factory=dict
     )  # status -> name -> value
+    promises: Rules = field(default_factory=Rules)  # only what the provider states: verify's part
 
     @property
     def full_path(self) -> str:
@@ -188,6 +189,7 @@ def _operations(
                 str(code): _json_examples(resp.get("content"))
                 for code, resp in (op.get("responses") or {}).items()
             }
+            contract = parse_contract(op.get("x-recmock", {}), f"{where}.x-recmock")
             yield Operation(
                 spec_name=name,
                 provider=provider,
@@ -198,8 +200,9 @@ def _operations(
                 parameters=params,
                 request_body=_json_schema(body.get("content")) if body else None,
                 responses=responses,
-                rules=parse_rules(op.get("x-recmock", {}), f"{where}.x-recmock"),
+                rules=contract.rules,
                 examples=examples,
+                promises=contract.promises,
             )
 
 
