@@ -2,7 +2,8 @@
 
 Credentials are applied when a request is sent and never stored on it, so events and reports
 only ever see placeholders. `Redactor` is the second line of defence: every text a report can
-show (messages, response excerpts) passes through it, in case a server echoes a secret back.
+show (messages, response excerpts) passes through it, in case a server echoes a secret back, in
+any encoding (`redact.py`).
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import time
 from dataclasses import dataclass, field
 
 from recmock import auth
+from recmock.verify.redact import REDACTED, redact
 from recmock.verify.wire import WireRequest
 
 WRONG_SECRET = "recmock-wrong-secret"
-REDACTED = "***"
 JWT_TTL = 3600
 
 
@@ -56,6 +57,8 @@ class Credentials:
     def secrets(self) -> set[str]:
         """Every value that must never be shown: secrets, passwords, tokens, -H values."""
         found = {value for _, value in self.headers}
+        # "Bearer abc...": a server may echo the credential without its scheme word.
+        found |= {value.split(None, 1)[1] for value in found if len(value.split(None, 1)) == 2}
         if self.basic:
             found.add(self.basic[1])
             found.add(auth.basic(*self.basic)["Authorization"].split(" ", 1)[1])
@@ -194,22 +197,17 @@ def _header_arg(name: str, value: str) -> str:
 
 
 class Redactor:
-    """Replaces every known secret (and any token minted from one) with `***`."""
+    """Replaces every known secret (and tokens minted from one), in any encoding, with `***`."""
 
     def __init__(self, credentials: Credentials) -> None:
         self.credentials = credentials
 
     def __call__(self, text: str) -> str:
         """`text` with secrets replaced; longest first so a secret inside a token goes too."""
-        for secret in sorted(self.credentials.secrets(), key=len, reverse=True):
-            text = text.replace(secret, REDACTED)
-        return _SIGNATURE.sub(self._signature, text) if self.credentials.plugnmeet else text
-
-    @staticmethod
-    def _signature(match: re.Match[str]) -> str:
-        # Any 64-hex string could be a body signature a server echoed back; none is needed
-        # to understand a failure, so all of them are hidden.
-        return REDACTED
+        text = redact(text, self.credentials.secrets())
+        return _SIGNATURE.sub(REDACTED, text) if self.credentials.plugnmeet else text
 
 
+# Any 64-hex string could be a body signature a server echoed back; none is needed to
+# understand a failure, so all of them are hidden.
 _SIGNATURE = re.compile(r"\b[0-9a-fA-F]{64}\b")
