@@ -5,37 +5,20 @@ from __future__ import annotations
 import argparse
 import random
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from recmock.errors import ConfigError, SpecError
-from recmock.specs import SPECS_DIR, Spec, load_spec, read_yaml
+from recmock.specs import SPECS_DIR, Spec, load_spec
+from recmock.verify.allow import AllowEntry as AllowEntry
+from recmock.verify.allow import load_allow_list as load_allow_list
 from recmock.verify.credentials import Credentials
 from recmock.verify.options import DEFAULT_MAX_EXAMPLES, DEFAULT_TIME_LIMIT, DEFAULT_WORKERS
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-
-
-@dataclass(frozen=True)
-class AllowEntry:
-    """A known deviation: failures of `check` on `operation` (matching `match`) are accepted."""
-
-    check: str
-    operation: str  # operationId, "METHOD /path", or "*"
-    reason: str
-    match: str = ""  # a regular expression searched in the message and the curl reproducer
-    where: str = ""  # file:entry, for messages
-
-    def accepts(self, check: str, operation_ids: Sequence[str], message: str, curl: str) -> bool:
-        """True when this entry covers a violation."""
-        if self.check not in ("*", check):
-            return False
-        if self.operation != "*" and self.operation not in operation_ids:
-            return False
-        return not self.match or re.search(self.match, f"{message}\n{curl}") is not None
 
 
 @dataclass(frozen=True)
@@ -73,8 +56,12 @@ def provider_spec(name: str, directory: Path = SPECS_DIR) -> Path:
 def parse_header(text: str) -> tuple[str, str]:
     """'Name: value' -> (name, value), naming the flag on error."""
     name, sep, value = text.partition(":")
-    if not sep or not _HEADER_NAME.match(name.strip()):
-        raise ConfigError(f"-H: expected 'Name: value', got {text.split(':')[0][:40]!r}...")
+    if not sep:
+        raise ConfigError("-H: expected 'Name: value' with a ':' after the name; got no ':' "
+                          "(the value is not shown: it may be a secret)")  # fmt: skip
+    if not _HEADER_NAME.match(name.strip()):
+        raise ConfigError("-H: expected a header name (letters, digits, '-') before the ':'; "
+                          "got other characters (not shown: they may be a secret)")  # fmt: skip
     return name.strip(), value.strip()
 
 
@@ -102,13 +89,27 @@ def credentials_from(args: argparse.Namespace) -> Credentials:
     )
 
 
+def _shown(parts: SplitResult) -> str:
+    """A URL as it may appear in an error: no userinfo, query or fragment."""
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
 def check_base_url(base_url: str, spec: Spec) -> str:
     """The base URL without a trailing slash; it must end with the spec's path prefix."""
     parts = urlsplit(base_url)
+    if "@" in parts.netloc or ("@" in base_url and not parts.netloc):
+        # userinfo would reach every report, and httpx would let it override --basic.
+        raise ConfigError(
+            "--base-url: expected no user:password@ in the URL (not shown); "
+            "pass credentials with --basic USER:PASS or -H instead"
+        )
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"--base-url: expected an http(s) URL, got {base_url!r}")
+        raise ConfigError(f"--base-url: expected an http(s) URL, got {_shown(parts)!r}")
     if parts.query or parts.fragment:
-        raise ConfigError(f"--base-url: expected no query or fragment, got {base_url!r}")
+        raise ConfigError(
+            f"--base-url: expected no query or fragment, got {_shown(parts)!r} with one "
+            "(not shown: it may hold a token)"
+        )
     url = base_url.rstrip("/")
     if spec.prefix and not parts.path.rstrip("/").endswith(spec.prefix):
         raise ConfigError(
@@ -116,45 +117,6 @@ def check_base_url(base_url: str, spec: Spec) -> str:
             f"servers (e.g. {parts.scheme}://{parts.netloc}{spec.prefix}), got {base_url!r}"
         )
     return url
-
-
-def load_allow_list(path: Path, known_checks: Sequence[str]) -> tuple[AllowEntry, ...]:
-    """Read an allow-list YAML: a list (or `allow:` list) of {check, operation, reason, match}."""
-    raw: Any = read_yaml(path)
-    if isinstance(raw, Mapping) and set(raw) == {"allow"}:
-        raw = raw["allow"]
-    if not isinstance(raw, list):
-        raise ConfigError(f"{path}: expected a list of allow entries, got {type(raw).__name__}")
-    entries = []
-    for index, item in enumerate(raw):
-        where = f"{path}: entry {index}"
-        if not isinstance(item, Mapping):
-            raise ConfigError(f"{where}: expected a mapping, got {item!r}")
-        unknown = set(item) - {"check", "operation", "reason", "match"}
-        if unknown:
-            raise ConfigError(
-                f"{where}: unknown keys {sorted(unknown)}; expected check, "
-                "operation, reason and optionally match"
-            )
-        check = str(item.get("check", ""))
-        if check != "*" and check not in known_checks:
-            raise ConfigError(
-                f"{where}: check: expected one of {sorted(known_checks)}, got {check!r}"
-            )
-        reason = str(item.get("reason") or "").strip()
-        if not reason:
-            raise ConfigError(f"{where}: reason: every accepted deviation needs a reason")
-        match = str(item.get("match") or "")
-        try:
-            re.compile(match)
-        except re.error as exc:
-            raise ConfigError(f"{where}: match: not a regular expression: {exc}") from None
-        entries.append(
-            AllowEntry(
-                check, str(item.get("operation") or "*"), reason, match, f"{path.name}#{index}"
-            )
-        )
-    return tuple(entries)
 
 
 def config_from_args(args: argparse.Namespace) -> VerifyConfig:
