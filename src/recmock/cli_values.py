@@ -14,6 +14,7 @@ import ipaddress
 import math
 import os
 import re
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -151,6 +152,8 @@ def readable_file(value: str) -> str:
     path = Path(value)
     if path.is_dir():
         raise _refuse(value, "a file, not a directory")
+    if _is_pipe(path):  # opening a FIFO would wait for a writer forever
+        raise _refuse(value, "a regular file, not a pipe or socket")
     try:
         with path.open("rb"):
             pass
@@ -185,6 +188,8 @@ def write_problem(path: Path) -> str:
     """Why `path` cannot be written, or '' when it can."""
     if path.is_dir():
         return "it is a directory"
+    if _is_pipe(path):  # opening a FIFO would wait for a reader forever
+        return "it is a pipe or socket"
     if not path.parent.is_dir():
         return f"directory {path.parent} does not exist"
     existed = path.exists()
@@ -196,3 +201,11 @@ def write_problem(path: Path) -> str:
     if not existed:
         path.unlink(missing_ok=True)
     return ""
+
+
+def _is_pipe(path: Path) -> bool:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
