@@ -125,7 +125,7 @@ def test_console_summary_has_tables_violations_and_reproducers() -> None:
     """Per-check counts, every violation with its explanation and curl, then the verdict."""
     lines = summary_lines(summary())
     text = "\n".join(lines)
-    assert re.search(r"schema\s+schema\s+10\s+3\s+1", text)
+    assert re.search(r"schema\s+schema\s+13\s+3\s+1", text)  # ran on = passed + failed
     assert re.search(r"paging\s+semantic\s+n/a", text)
     assert (
         "1. [schema] " + OP in text and "2. [negative]" in text and "allowed: fix pending" in text

@@ -51,6 +51,7 @@ class ConsoleReporter:
             self._line(f"recmock verify: {event.title} ({event.spec})")
             self._line(f"  target  {event.base_url}")
             self._line(f"  auth    {event.auth}")
+            self._line(f"  known   {', '.join(event.known) or 'none (give ids with --param)'}")
             self._line(
                 f"  seed {event.seed} | {event.max_examples} examples per mode | time "
                 f"limit {event.time_limit:g} s | {event.workers} workers"
@@ -87,31 +88,32 @@ def summary_lines(summary: Summary) -> list[str]:
         f"Summary: {summary.spec} at {summary.base_url}: {summary.requests} requests in "
         f"{summary.duration:.1f} s (seed {summary.seed})"
     ]
-    header = f"  {'check':<13}{'category':<10}{'passed':>8}{'failed':>8}{'violations':>12}"
+    header = f"  {'check':<13}{'category':<10}{'ran on':>8}{'failed':>8}{'violations':>12}"
     for operation, stats in summary.stats.items():
         lines += ["", f"{operation}", header]
         for check, s in stats.items():
             if not s.applicable:
-                lines.append(f"  {check:<13}{summary.checks.get(check, ''):<10}{'n/a':>8}")
+                what = f"{'0':>8}  never ran: {s.skipped}" if s.skipped else f"{'n/a':>8}"
+                lines.append(f"  {check:<13}{summary.checks.get(check, ''):<10}{what}")
                 continue
             extra = f"  ({s.allowed} allowed)" if s.allowed else ""
-            extra += f"  ({s.flaky} flaky, not reported)" if s.flaky else ""
+            extra += f"  ({s.flaky} did not fail again on re-check)" if s.flaky else ""
             lines.append(
-                f"  {check:<13}{summary.checks.get(check, ''):<10}{s.passed:>8}"
+                f"  {check:<13}{summary.checks.get(check, ''):<10}{s.runs:>8}"
                 f"{s.failed:>8}{s.violations:>12}{extra}"
             )
     totals: dict[str, list[int]] = {}
     for stats in summary.stats.values():
         for check, s in stats.items():
             row = totals.setdefault(check, [0, 0, 0])
-            row[0] += s.passed
+            row[0] += s.runs
             row[1] += s.failed
             row[2] += s.violations - s.allowed
     if len(summary.stats) > 1:
         lines += ["", "Per check (all operations)", header]
-        for check, (passed, failed, violations) in totals.items():
+        for check, (runs, failed, violations) in totals.items():
             lines.append(
-                f"  {check:<13}{summary.checks.get(check, ''):<10}{passed:>8}"
+                f"  {check:<13}{summary.checks.get(check, ''):<10}{runs:>8}"
                 f"{failed:>8}{violations:>12}"
             )
     if summary.violations:
@@ -126,7 +128,10 @@ def summary_lines(summary: Summary) -> list[str]:
         lines.append(f"note: {note}")
     if summary.timed_out:
         lines.append("note: the time limit cut the run short; raise --time-limit to test more")
-    verdict = "FAILED" if summary.failures else "PASSED"
+    if summary.inconclusive and not summary.failures:
+        lines += ["", "Not tested (so this run proves nothing about it):"]
+        lines += [f"  - {reason}" for reason in summary.inconclusive]
+    verdict = {1: "FAILED", 3: "INCONCLUSIVE"}.get(summary.exit_code, "PASSED")
     lines += [
         "",
         f"{verdict}: {len(summary.failures)} violation(s); reproduce this run with "
@@ -146,6 +151,9 @@ def violation_lines(number: int, v: Violation) -> list[str]:
         facts.append(f"seen {v.occurrences} times")
     if v.shrunk:
         facts.append("shrunk")
+    failed, attempts = v.repeated
+    if attempts > 1:
+        facts.append(f"failed {failed} of {attempts} attempts")
     out = [head, f"   {v.message}", f"   {', '.join(facts)}"]
     if v.curl:
         out.append("   reproduce:")

@@ -19,7 +19,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}
 th,td{text-align:left;padding:.25rem .6rem;border-bottom:1px solid #e3e6e8}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:.7rem;font-weight:600;color:#fff}
-.badge.pass{background:#116b2e}.badge.fail{background:#b3261e}.badge.allowed{background:#8a5a00}
+.badge.pass{background:#116b2e}.badge.fail{background:#b3261e}.badge.allowed{background:#8a5a00}.badge.inconclusive{background:#8a5a00}.inconclusive{color:#8a5a00}
 details{border:1px solid #e3e6e8;border-radius:.4rem;margin:.6rem 0;padding:.4rem .8rem}
 summary{cursor:pointer;font-weight:600}
 pre{background:#f4f6f8;padding:.6rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
@@ -47,7 +47,7 @@ def _e(value: object) -> str:
 
 def render(summary: Summary, started: RunStarted | None = None) -> str:
     """The whole report as one HTML document."""
-    verdict = "fail" if summary.failures else "pass"
+    verdict = {1: "fail", 3: "inconclusive"}.get(summary.exit_code, "pass")
     title = started.title if started else summary.spec
     parts = [
         "<!DOCTYPE html>",
@@ -55,7 +55,7 @@ def render(summary: Summary, started: RunStarted | None = None) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>recmock verify: {_e(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>recmock verify: {_e(title)} "
-        f'<span class="badge {verdict}">{"FAILED" if summary.failures else "PASSED"}</span></h1>',
+        f'<span class="badge {verdict}">{verdict.replace("fail", "failed").upper()}</span></h1>',
         f'<p class="meta">{_e(summary.spec)} at <code>{_e(summary.base_url)}</code> · '
         f"{summary.requests} requests in {summary.duration:.1f} s · seed {summary.seed} · "
         f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}</p>",
@@ -68,19 +68,20 @@ def render(summary: Summary, started: RunStarted | None = None) -> str:
     for operation, stats in summary.stats.items():
         parts.append(
             f"<h2>{_e(operation)}</h2><table><tr><th>check</th><th>category</th>"
-            "<th>passed</th><th>failed</th><th>violations</th><th>allowed</th></tr>"
+            "<th>ran on</th><th>failed</th><th>violations</th><th>allowed</th></tr>"
         )
         for check, s in stats.items():
             if not s.applicable:
                 parts.append(
                     f"<tr><td>{_e(check)}</td><td>{_e(summary.checks.get(check, ''))}"
-                    '</td><td class="n" colspan="4">not applicable</td></tr>'
+                    f'</td><td class="n" colspan="4">'
+                    f"{_e('never ran: ' + s.skipped) if s.skipped else 'not applicable'}</td></tr>"
                 )
                 continue
             css = "fail" if s.violations - s.allowed else "pass"
             parts.append(
                 f'<tr><td class="{css}">{_e(check)}</td><td>{_e(summary.checks.get(check, ""))}'
-                f'</td><td class="n">{s.passed}</td><td class="n">{s.failed}</td>'
+                f'</td><td class="n">{s.runs}</td><td class="n">{s.failed}</td>'
                 f'<td class="n">{s.violations}</td><td class="n">{s.allowed}</td></tr>'
             )
         parts.append("</table>")
@@ -90,6 +91,10 @@ def render(summary: Summary, started: RunStarted | None = None) -> str:
     )
     if not summary.violations:
         parts.append('<p class="pass">No violations.</p>')
+    if summary.inconclusive and not summary.failures:
+        parts.append('<h2 class="inconclusive">Not tested: this run proves nothing about</h2><ul>')
+        parts += [f"<li>{_e(reason)}</li>" for reason in summary.inconclusive]
+        parts.append("</ul>")
     parts += [_violation(n, v) for n, v in enumerate(summary.violations, 1)]
     if summary.notes or summary.timed_out:
         parts.append("<h2>Notes</h2><ul>")

@@ -1,7 +1,8 @@
 """JUnit XML for CI systems: one test case per operation and check.
 
 A case fails when the check has violations the allow-list did not accept; it is skipped when the
-check never applied to the operation (for instance no paging rules), so dashboards stay honest.
+check never ran on the operation (no paging rules; or nothing to look at, with the reason), and
+an inconclusive run (exit 3) adds a failing `coverage` case, so dashboards stay honest.
 """
 
 from __future__ import annotations
@@ -50,13 +51,14 @@ def render(summary: Summary) -> bytes:
                 ).text = clean(text)
             elif not s.applicable:
                 skipped += 1
-                ET.SubElement(case, "skipped", message="not applicable to this operation")
+                why = f"never ran: {s.skipped}" if s.skipped else "not applicable to this operation"
+                ET.SubElement(case, "skipped", message=clean(why))
             elif found:
                 ET.SubElement(case, "system-out").text = clean(
                     "\n".join(f"allowed: {v.message} ({v.allowed})" for v in found)
                 )
             else:
-                ET.SubElement(case, "system-out").text = f"{s.passed} passed"
+                ET.SubElement(case, "system-out").text = f"ran on {s.runs}, {s.passed} passed"
         suite.set("tests", str(tests))
         suite.set("failures", str(failures))
         suite.set("errors", "0")
@@ -64,6 +66,17 @@ def render(summary: Summary) -> bytes:
         suite.set("time", f"{summary.duration:.3f}")
         total_tests, total_failures = total_tests + tests, total_failures + failures
         total_skipped += skipped
+    if summary.inconclusive and not summary.failures:
+        # A run that tested nothing must not read as green: one failing case says what to add.
+        suite = ET.SubElement(root, "testsuite", name="coverage", tests="1", failures="1")
+        case = ET.SubElement(suite, "testcase", classname="coverage", name="inconclusive")
+        ET.SubElement(
+            case,
+            "failure",
+            message="inconclusive: some operations were never tested",
+            type="inconclusive",
+        ).text = clean("\n".join(summary.inconclusive))
+        total_tests, total_failures = total_tests + 1, total_failures + 1
     root.set("tests", str(total_tests))
     root.set("failures", str(total_failures))
     root.set("errors", "0")

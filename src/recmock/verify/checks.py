@@ -1,260 +1,207 @@
-"""The checks, as a registry of plain functions (Schemathesis' design, recmock's checks).
+"""The response checks, registered once each with what they need declared (see `registry`).
 
-A response check looks at one exchange and returns its problems (`[]` = passed) or None when
-it does not apply. Probe checks (auth, paging, links) send their own requests; they are
-registered here by name so reports and allow-lists know them, and live in `probes.py`.
+A response check looks at one exchange and yields its problems; the registry's runner decides
+whether it applies (an answer, a 2xx, JSON, records, a valid request, rules of the operation).
+Probe checks (auth, paging, links) send their own requests and live in `probes.py`.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import math
+import re
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from recmock.rules import Rules, get_path, records_of, violations
-from recmock.specs import Operation, Spec
-from recmock.verify.classify import Classified, Classifier, Verdict
-from recmock.verify.contract import Contract, media_type_matches, write_only_leaks
-from recmock.verify.wire import Exchange
+from recmock.rules import get_path, violations
+from recmock.specs import Operation
+from recmock.verify.classify import Classified, Verdict
+from recmock.verify.contract import media_type_matches, write_only_leaks
+from recmock.verify.registry import (
+    CHECKS,
+    REGISTRY,
+    Applies,
+    Observed,
+    OperationContext,
+    Problem,
+)
 
 Json = Any
 REJECTIONS = (400, 422)  # what "your input is invalid" looks like; 404/403 are not that
+_DECIMAL = re.compile(r"^-?\d{1,30}$")
+
+REGISTRY.reported(
+    "auth",
+    category="auth",
+    description="no credentials and wrong credentials are refused with 401/403",
+    applies=Applies(needs=lambda ctx: ctx.secured),
+)
+REGISTRY.reported(
+    "paging",
+    category="semantic",
+    description="walking every page reaches each record once, totals agree",
+    applies=Applies(needs=lambda ctx: ctx.rules.paging is not None),
+)
+REGISTRY.reported(
+    "links",
+    category="semantic",
+    description="next/prev/first/self links stay on the API and return the page",
+    applies=Applies(needs=lambda ctx: bool(ctx.rules.paging and ctx.rules.paging.links)),
+)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a response; `key` groups repeats of the same defect."""
-
-    message: str
-    key: str
-
-
-@dataclass
-class OperationContext:
-    """What every check needs to know about the operation under test."""
-
-    spec: Spec
-    op: Operation
-    contract: Contract
-    classifier: Classifier
-    base_url: str
-
-    @property
-    def rules(self) -> Rules:
-        """The operation's x-recmock rules."""
-        return self.op.rules
-
-    @property
-    def label(self) -> str:
-        """How reports name the operation."""
-        return f"{self.op.method} {self.op.path} ({self.op.operation_id})"
-
-
-@dataclass(frozen=True)
-class Observed:
-    """An exchange with the verdict on its request."""
-
-    exchange: Exchange
-    classified: Classified
-
-
-ResponseCheck = Callable[[OperationContext, Observed], "list[Problem] | None"]
-
-
-@dataclass(frozen=True)
-class CheckInfo:
-    """A registered check: its name, the category reports group it under, and what it asks."""
-
-    name: str
-    category: str
-    description: str
-    function: ResponseCheck | None = None  # None: a probe check
-
-
-CHECKS: dict[str, CheckInfo] = {}
-
-
-def check(name: str, category: str, description: str) -> Callable[[ResponseCheck], ResponseCheck]:
-    """Register a response check under `name`."""
-
-    def register(function: ResponseCheck) -> ResponseCheck:
-        CHECKS[name] = CheckInfo(name, category, description, function)
-        return function
-
-    return register
-
-
-def probe_check(name: str, category: str, description: str) -> None:
-    """Register the name of a check whose requests `probes.py` makes."""
-    CHECKS[name] = CheckInfo(name, category, description)
-
-
-probe_check("auth", "auth", "no credentials and wrong credentials are refused with 401/403")
-probe_check("paging", "semantic", "walking every page reaches each record once, totals agree")
-probe_check("links", "semantic", "next/prev/first/self links stay on the API and return the page")
-
-
-def _ok(seen: Observed) -> bool:
-    status = seen.exchange.status
-    return status is not None and 200 <= status < 300
-
-
-@check("server_error", "server", "no request gets a 5xx (or no HTTP answer at all)")
-def server_error(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
+@REGISTRY.check(category="server")
+def server_error(ctx: OperationContext, seen: Observed) -> Iterator[Problem]:
+    """no request gets a 5xx (or no HTTP answer at all)"""
     ex = seen.exchange
     if ex.status is None:
-        return [Problem(f"no HTTP response: {ex.error}", "transport")]
-    if ex.status >= 500:
+        yield Problem(f"no HTTP response: {ex.error}", "transport")
+    elif ex.status >= 500:
         text = _one_line(ex.excerpt())
-        return [Problem(f"answered {ex.status}: {text}", f"{ex.status}:{_shape(text)[:60]}")]
-    return []
+        yield Problem(f"answered {ex.status}: {text}", f"{ex.status}:{_shape(text)[:60]}")
 
 
-@check("schema", "schema", "status documented, content type, headers and body match the spec")
-def schema(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
+@REGISTRY.check(category="schema", applies=Applies(answered=True))
+def schema(ctx: OperationContext, seen: Observed) -> Iterator[Problem]:
+    """status documented, content type, headers and body match the spec"""
     ex = seen.exchange
-    if ex.status is None or ex.status >= 500:
-        return None
+    assert ex.status is not None
     documented = ctx.contract.for_status(ex.status)
     if documented is None:
         known = ", ".join(sorted(ctx.contract.responses))
-        return [
-            Problem(
-                f"status {ex.status} is not documented (documented: {known})", f"status:{ex.status}"
-            )
-        ]
-    problems = []
+        yield Problem(
+            f"status {ex.status} is not documented (documented: {known})", f"status:{ex.status}"
+        )
+        return
     for name, header in documented.headers.items():
         if isinstance(header, Mapping) and header.get("required") and name not in ex.headers:
-            problems.append(Problem(f"{ex.status}: required header {name} is missing", name))
+            yield Problem(f"{ex.status}: required header {name} is missing", name)
     if not documented.media_types:
-        return problems
+        return
     if not any(media_type_matches(ex.media_type, m) for m in documented.media_types):
-        return [
-            *problems,
-            Problem(
-                f"{ex.status}: Content-Type {ex.media_type or '(none)'!r}, documented "
-                f"{', '.join(documented.media_types)}",
-                f"content-type:{ex.status}",
-            ),
-        ]
+        yield Problem(
+            f"{ex.status}: Content-Type {ex.media_type or '(none)'!r}, documented "
+            f"{', '.join(documented.media_types)}",
+            f"content-type:{ex.status}",
+        )
+        return
     if documented.validator is None:
-        return problems
-    ok, body = ex.json()
+        return
+    ok, body = seen.parsed
     if not ok:
-        return [*problems, Problem(f"{ex.status}: body is not valid JSON", f"json:{ex.status}")]
+        yield Problem(f"{ex.status}: body is not valid JSON", f"json:{ex.status}")
+        return
     for error in sorted(documented.validator.iter_errors(body), key=lambda e: list(e.path))[:3]:
         where = _json_path(error.absolute_path)
         message = error.message if len(error.message) <= 160 else error.message[:157] + "..."
-        problems.append(
-            Problem(
-                f"{ex.status} body {where}: {message}",
-                f"{ex.status}:{_shape(where)}:{error.validator}",
-            )
+        yield Problem(
+            f"{ex.status} body {where}: {message}",
+            f"{ex.status}:{_shape(where)}:{error.validator}",
         )
-    return problems
 
 
-@check("write_only", "schema", "no property marked writeOnly is ever returned")
-def write_only(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
+@REGISTRY.check(
+    category="schema",
+    applies=Applies(answered=True, json=True, needs=lambda ctx: ctx.contract.has_write_only),
+)
+def write_only(ctx: OperationContext, seen: Observed) -> Iterator[Problem] | None:
+    """no property marked writeOnly is ever returned"""
     ex = seen.exchange
-    documented = ctx.contract.for_status(ex.status) if ex.status is not None else None
+    assert ex.status is not None
+    documented = ctx.contract.for_status(ex.status)
     if documented is None or documented.schema is None:
         return None
-    ok, body = ex.json()
-    if not ok:
-        return None
-    leaks = sorted(set(write_only_leaks(documented.schema, body)))
-    return [Problem(f"{ex.status} body returns write-only {leak}", _shape(leak)) for leak in leaks]
+    leaks = sorted(set(write_only_leaks(documented.schema, seen.body)))
+    return (Problem(f"{ex.status} body returns write-only {leak}", _shape(leak)) for leak in leaks)
 
 
-@check("negative", "negative", "invalid input gets a documented 4xx; valid input is not refused")
-def negative(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
+@REGISTRY.check(category="negative", applies=Applies(answered=True, judged=True))
+def negative(ctx: OperationContext, seen: Observed) -> Iterator[Problem]:
+    """invalid input gets a documented 4xx; valid input is not refused"""
     ex, verdict = seen.exchange, seen.classified.verdict
-    if ex.status is None or ex.status >= 500 or verdict is Verdict.AMBIGUOUS:
-        return None
+    assert ex.status is not None
     if verdict is Verdict.INVALID and ex.status < 400:
         reason = seen.classified.reasons[0] if seen.classified.reasons else "invalid"
-        return [
-            Problem(
-                f"invalid input accepted with {ex.status}: {reason}",
-                f"accepted:{_shape(reason.split(':')[0])}",
-            )
-        ]
-    if verdict is Verdict.VALID and ex.status in REJECTIONS:
-        return [
-            Problem(
-                f"valid input rejected with {ex.status}: {_one_line(ex.excerpt())}",
-                f"rejected:{ex.status}",
-            )
-        ]
-    return []
+        yield Problem(
+            f"invalid input accepted with {ex.status}: {reason}",
+            f"accepted:{_shape(reason.split(':')[0])}",
+        )
+    elif verdict is Verdict.VALID and ex.status in REJECTIONS:
+        yield Problem(
+            f"valid input rejected with {ex.status}: {_one_line(ex.excerpt())}",
+            f"rejected:{ex.status}",
+        )
 
 
-@check("invariants", "semantic", "x-recmock invariants and lifecycle rules hold for every record")
-def invariants(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
+def _has_rules(ctx: OperationContext) -> bool:
     rules = ctx.rules
-    if not (rules.invariants or rules.document_invariants or rules.lifecycle) or not _ok(seen):
-        return None
-    ok, body = seen.exchange.json()
-    if not ok:
-        return None
-    return [Problem(p, _shape(p)) for p in violations(rules, body)]
+    return bool(rules.invariants or rules.document_invariants or rules.lifecycle)
 
 
-@check("limit", "semantic", "limit/page_size honoured: never more, and full pages when more exist")
-def limit(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
+@REGISTRY.check(category="semantic", applies=Applies(records=True, needs=_has_rules))
+def invariants(ctx: OperationContext, seen: Observed) -> Iterator[Problem]:
+    """the provider's promised invariants and lifecycle rules hold for every record"""
+    return (Problem(p, _shape(p)) for p in violations(ctx.rules, seen.body))
+
+
+@REGISTRY.check(
+    category="semantic",
+    applies=Applies(
+        success=True, json=True, valid=True, needs=lambda c: c.rules.paging is not None
+    ),
+)
+def limit(ctx: OperationContext, seen: Observed) -> Iterator[Problem] | None:
+    """limit/page_size honoured: never more, and full pages when more exist"""
     paging = ctx.rules.paging
-    if paging is None or not _ok(seen) or seen.classified.verdict is not Verdict.VALID:
-        return None
-    ok, body = seen.exchange.json()
-    if not ok:
-        return None
+    assert paging is not None
+    body = seen.body
     given, value = param_value(ctx.op, seen.classified, paging.limit_param)
     effective = effective_limit(paging.default_limit, paging.max_limit, paging.clamp, value)
     if effective is None:
         return None
-    records = records_of(ctx.rules, body)
-    shown = value if given else "(absent)"
+    return _limit_problems(ctx, seen, body, effective, value if given else "(absent)")
+
+
+def _limit_problems(
+    ctx: OperationContext, seen: Observed, body: Json, effective: int, shown: Json
+) -> Iterator[Problem]:
+    paging = ctx.rules.paging
+    assert paging is not None
+    records = seen.records
     if len(records) > effective:
-        return [
-            Problem(
-                f"{len(records)} records for {paging.limit_param}={shown} "
-                f"(at most {effective} allowed)",
-                "too-many",
-            )
-        ]
+        yield Problem(
+            f"{len(records)} records for {paging.limit_param}={shown} "
+            f"(at most {effective} allowed)",
+            "too-many",
+        )
+        return
     expected = None
     if paging.style == "offset" and paging.total:
-        total = get_path(body, paging.total)
+        total = as_int(get_path(body, paging.total))
         _, start = param_value(ctx.op, seen.classified, paging.offset_param)
-        if isinstance(total, int) and isinstance(start or 0, int):
+        if total is not None and isinstance(start or 0, int):
             expected = min(effective, max(0, total - (start or 0)))
     elif paging.links and isinstance(get_path(body, f"{paging.links}.next"), str):
         expected = effective
     if expected is not None and len(records) < expected:
-        return [
-            Problem(
-                f"{len(records)} records for {paging.limit_param}={shown}, expected "
-                f"{expected} (more records exist)",
-                "too-few",
-            )
-        ]
-    return []
+        yield Problem(
+            f"{len(records)} records for {paging.limit_param}={shown}, expected "
+            f"{expected} (more records exist)",
+            "too-few",
+        )
 
 
-@check("ordering", "semantic", "records come in the order the request asked for")
+@REGISTRY.check(
+    category="semantic",
+    applies=Applies(records=True, valid=True, needs=lambda ctx: ctx.rules.ordering is not None),
+)
 def ordering(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
+    """records come in the order the request asked for"""
     rule = ctx.rules.ordering
-    if rule is None or not _ok(seen) or seen.classified.verdict is not Verdict.VALID:
-        return None
-    ok, body = seen.exchange.json()
-    if not ok:
-        return None
+    assert rule is not None
     direction = rule.default
     if rule.param:
         _, value = param_value(ctx.op, seen.classified, rule.param)
@@ -262,18 +209,16 @@ def ordering(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
             direction = value.upper()
         elif value is not None:
             return None
-    problem = order_problem(records_of(ctx.rules, body), rule.field, direction)
+    problem = order_problem(seen.records, rule.field, direction)
     return [Problem(problem, f"order:{direction}")] if problem else []
 
 
-@check("filter", "semantic", "every record matches the filters the request set")
-def filters(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
-    if not ctx.rules.filters or not _ok(seen) or seen.classified.verdict is not Verdict.VALID:
-        return None
-    ok, body = seen.exchange.json()
-    if not ok:
-        return None
-    records = records_of(ctx.rules, body)
+@REGISTRY.check(
+    category="semantic",
+    applies=Applies(records=True, valid=True, needs=lambda ctx: bool(ctx.rules.filters)),
+)
+def filter_(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
+    """every record matches the filters the request set"""
     problems: list[Problem] = []
     applied = False
     for rule in ctx.rules.filters:
@@ -282,7 +227,7 @@ def filters(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
             continue
         applied = True
         allowed = list(wanted) if rule.match == "in" and isinstance(wanted, list) else [wanted]
-        for index, record in enumerate(records):
+        for index, record in enumerate(seen.records):
             actual = get_path(record, rule.field)
             if not any(same_value(actual, a) for a in allowed):
                 where = f"{ctx.rules.items or ctx.rules.record}[{index}].{rule.field}"
@@ -324,6 +269,8 @@ def sort_key(value: Json) -> Any:
         return None
     if isinstance(value, int | float):
         return value if math.isfinite(value) else None
+    if isinstance(value, str) and _DECIMAL.match(value):
+        return int(value)  # an int64 as protojson writes it
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
@@ -368,8 +315,6 @@ def record_key(record: Mapping[str, Any]) -> str:
         value = record.get(name)
         if isinstance(value, str | int) and not isinstance(value, bool):
             return str(value)
-    import json
-
     return json.dumps(record, sort_keys=True)
 
 
@@ -382,8 +327,6 @@ def _json_path(path: Any) -> str:
 
 def _shape(text: str) -> str:
     """`text` with list indexes and numbers blurred, so repeats of one defect group together."""
-    import re
-
     return re.sub(r"\[\d+\]", "[*]", re.sub(r"\d{3,}", "N", text))
 
 
@@ -392,11 +335,20 @@ def _one_line(text: str) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+def as_int(value: Json) -> int | None:
+    """An integer as JSON carries it: a number, or the decimal string protojson writes for int64."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and _DECIMAL.match(value):
+        return int(value)
+    return None
+
+
 def run_response_checks(ctx: OperationContext, seen: Observed) -> dict[str, list[Problem] | None]:
     """Every registered response check on one exchange: name -> problems (None = n/a)."""
-    return {
-        name: info.function(ctx, seen) for name, info in CHECKS.items() if info.function is not None
-    }
+    return REGISTRY.run(ctx, seen)
 
 
-__all__ = ["CHECKS", "Classifier", "Observed", "OperationContext", "Problem", "check"]
+__all__ = ["CHECKS", "Observed", "OperationContext", "Problem", "run_response_checks"]

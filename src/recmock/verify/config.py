@@ -34,6 +34,7 @@ class VerifyConfig:
     workers: int = DEFAULT_WORKERS
     allow: tuple[AllowEntry, ...] = ()
     timeout: float = 10.0
+    known: Mapping[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)  # --param
 
 
 def provider_spec(name: str, directory: Path = SPECS_DIR) -> Path:
@@ -119,25 +120,73 @@ def check_base_url(base_url: str, spec: Spec) -> str:
     return url
 
 
-def config_from_args(args: argparse.Namespace) -> VerifyConfig:
-    """Validate the flags and load the spec; raises ConfigError/SpecError with one line."""
-    from recmock.verify.checks import CHECKS
+def _merge_file(args: argparse.Namespace) -> argparse.Namespace:
+    """The flags, with what they leave unset filled from `--config` (flags win)."""
+    import os
 
-    if args.spec and args.provider:
+    from recmock.verify.config_file import load_settings
+
+    merged = argparse.Namespace(**vars(args))
+    if not getattr(args, "config", ""):
+        return merged
+    path = Path(args.config)
+    if not path.is_file():
+        raise ConfigError(f"--config: {path} is not a readable file")
+    if not args.provider:
+        raise ConfigError("--config: name the PROVIDER whose section to use")
+    settings = load_settings(path, args.provider, os.environ)
+    if merged.base_url is None:
+        merged.base_url = settings.base_url
+    if not merged.spec and settings.spec:
+        merged.spec = settings.spec
+    if not merged.allow and settings.allow:
+        merged.allow = settings.allow
+    cli_auth = ("header", "basic", "bearer", "plugnmeet_key", "zoom_key")
+    if not any(getattr(args, key, None) for key in cli_auth):
+        for key, value in settings.auth.items():
+            setattr(merged, "header" if key == "headers" else key, value)
+    merged.param = [*settings.params, *(args.param or [])]
+    for key, value in settings.limits.items():
+        if getattr(merged, key, None) is None:
+            setattr(merged, key, value)
+    return merged
+
+
+def config_from_args(args: argparse.Namespace) -> VerifyConfig:
+    """Validate the flags (and `--config`) and load the spec; one-line ConfigError/SpecError."""
+    import os
+
+    from recmock.verify.checks import CHECKS
+    from recmock.verify.known import parse_params
+    from recmock.verify.options import DEFAULT_TIMEOUT
+
+    if args.spec and args.provider and not getattr(args, "config", ""):
         raise ConfigError("PROVIDER and --spec: give one of them, not both")
     if not args.spec and not args.provider:
         raise ConfigError("PROVIDER: expected a provider name or --spec FILE")
+    args = _merge_file(args)
+    for name, fallback in (
+        ("max_examples", DEFAULT_MAX_EXAMPLES),
+        ("time_limit", DEFAULT_TIME_LIMIT),
+        ("workers", DEFAULT_WORKERS),
+        ("timeout", DEFAULT_TIMEOUT),
+    ):
+        if getattr(args, name, None) is None:
+            setattr(args, name, fallback)
     for flag, value, low in (
         ("--max-examples", args.max_examples, 1),
         ("--workers", args.workers, 1),
     ):
         if value < low:
             raise ConfigError(f"{flag}: expected at least {low}, got {value}")
-    if args.time_limit <= 0:
+    if not args.time_limit > 0:
         raise ConfigError(f"--time-limit: expected seconds > 0, got {args.time_limit}")
+    if not args.base_url:
+        raise ConfigError("--base-url: required (or a base_url in the --config section)")
     credentials = credentials_from(args)
+    spec_file = args.spec or ""
     try:
-        spec = load_spec(Path(args.spec) if args.spec else provider_spec(args.provider))
+        spec = load_spec(Path(spec_file) if spec_file else provider_spec(args.provider))
     except SpecError as exc:  # validator messages can run over several lines: keep the first
         raise SpecError(str(exc).strip().splitlines()[0]) from None
     if not spec.operations:
@@ -165,4 +214,5 @@ def config_from_args(args: argparse.Namespace) -> VerifyConfig:
         workers=args.workers,
         allow=allow,
         timeout=args.timeout,
+        known=parse_params(getattr(args, "param", None) or [], spec, os.environ),
     )

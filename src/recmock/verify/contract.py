@@ -56,6 +56,11 @@ class Contract:
         return self.for_status(status) is not None
 
     @property
+    def has_write_only(self) -> bool:
+        """Some documented response schema marks a property `writeOnly`."""
+        return any(_mentions_write_only(d.schema) for d in self.responses.values())
+
+    @property
     def client_errors(self) -> tuple[int, ...]:
         """The documented 4xx codes (explicit ones only)."""
         return tuple(sorted(int(k) for k in self.responses if k.isdigit() and k.startswith("4")))
@@ -123,6 +128,19 @@ def write_only_leaks(schema: Json, body: Json, path: str = "") -> Iterator[str]:
             if isinstance(items, Mapping):
                 for index, value in enumerate(body):
                     yield from write_only_leaks(items, value, f"{path}[{index}]")
+
+
+def _mentions_write_only(schema: Json) -> bool:
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            if node.get("writeOnly") is True:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def _branches(schema: Mapping[str, Any]) -> Iterator[Schema]:

@@ -1,27 +1,29 @@
 """The verify engine: phases per operation, confirmation of every finding, events out.
 
-Per operation: the spec's examples and Schemathesis' coverage cases first (cheap, and they give
-the probes a request that works), then the probes (auth, limits, ordering, filters, paging,
-links), then seeded fuzzing, positive and negative. A failure is only reported after it was
-re-sent and failed again; generated failures are first shrunk (optional inputs dropped one by
-one while the same defect persists). The engine never prints: it yields `events`.
+Per operation: the spec's examples (with the known ids of `--param` put in) and Schemathesis'
+coverage cases first (cheap, and they give the probes a request that works), then the probes
+(auth, limits, ordering, filters, paging, links), then seeded fuzzing, positive and negative,
+mixing known and harvested values into what Hypothesis draws. Findings are confirmed before
+they are reported (`confirm`). A run whose operations never returned records, or whose checks
+could not run, is inconclusive (exit 3), never a pass. The engine never prints: it yields events.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 
 from recmock.errors import TargetError
-from recmock.rules import get_path, records_of
-from recmock.verify.checks import CHECKS, Observed, OperationContext, Problem, run_response_checks
-from recmock.verify.classify import Classifier, Verdict
+from recmock.verify import checks as _checks  # noqa: F401  (registers the response checks)
+from recmock.verify import probes as _probes  # noqa: F401  (registers the probes)
+from recmock.verify.classify import Classifier
 from recmock.verify.config import VerifyConfig
+from recmock.verify.confirm import Confirmed, confirm
 from recmock.verify.contract import contract_for
+from recmock.verify.coverage import inconclusive_reasons
 from recmock.verify.credentials import Redactor
 from recmock.verify.events import (
     CheckStats,
@@ -37,210 +39,15 @@ from recmock.verify.events import (
     ViolationFound,
 )
 from recmock.verify.generation import Generator, unique, without
-from recmock.verify.probes import PROBES, Probe
+from recmock.verify.known import KnownData, apply, pin_path
+from recmock.verify.operation_run import OperationRun
+from recmock.verify.registry import CHECKS, REGISTRY, OperationContext
 from recmock.verify.wire import Exchange, Transport, WireRequest, curl_command
 
 BATCH = 25
-MAX_CONFIRM = 40  # distinct candidate defects re-checked per operation
-MAX_SHRINK_STEPS = 24
 MAX_TRANSPORT_ERRORS = 8  # in a row: the target went away, stop with exit 2
-
-
-@dataclass
-class Candidate:
-    """A failure seen once, waiting for confirmation."""
-
-    check: str
-    problem: Problem
-    seen: Observed | None
-    probe: Probe | None = None
-    count: int = 1
-
-
-class OperationRun:
-    """One operation's requests, check statistics and candidate failures."""
-
-    def __init__(self, engine: Engine, ctx: OperationContext) -> None:
-        self.engine = engine
-        self.ctx = ctx
-        self.stats: dict[str, CheckStats] = {name: CheckStats() for name in CHECKS}
-        self.candidates: dict[tuple[str, str], Candidate] = {}
-        self.history: list[Observed] = []
-        self.counting = True
-        self.phase = ""
-        document = engine.config.spec.document
-        operation = document["paths"][ctx.op.path][ctx.op.method.lower()]
-        # An operation's own `security` (even `[]`, meaning none) overrides the global one.
-        self.secured = bool(operation.get("security", document.get("security")))
-
-    # -- sending --------------------------------------------------------------------------
-
-    def observe(self, requests: Sequence[WireRequest], *, trusted: bool = False) -> list[Observed]:
-        """Send, classify and check `requests`; the result keeps their order."""
-        exchanges = self.engine.send(requests)
-        out = []
-        for exchange in exchanges:
-            classified = self.ctx.classifier.classify(
-                exchange.request, trusted=trusted or exchange.request.origin == "link"
-            )
-            seen = Observed(exchange, classified)
-            out.append(seen)
-            if self.counting:
-                self.history.append(seen)
-                for name, problems in run_response_checks(self.ctx, seen).items():
-                    self._count(name, problems, seen)
-        return out
-
-    def _count(
-        self,
-        name: str,
-        problems: list[Problem] | None,
-        seen: Observed | None,
-        probe: Probe | None = None,
-    ) -> None:
-        if problems is None:
-            return
-        stats = self.stats.setdefault(name, CheckStats())
-        if not problems:
-            stats.passed += 1
-            return
-        stats.failed += 1
-        for problem in problems:
-            key = (name, problem.key)
-            if key in self.candidates:
-                self.candidates[key].count += 1
-            else:
-                self.candidates[key] = Candidate(name, problem, seen, probe)
-
-    # -- what probes read -----------------------------------------------------------------
-
-    def successes(self) -> list[Observed]:
-        """VALID requests sent with valid credentials that got a 2xx, examples first."""
-        return [
-            s
-            for s in sorted(self.history, key=lambda s: s.exchange.request.origin != "example")
-            if s.classified.verdict is Verdict.VALID
-            and s.exchange.request.auth == "valid"
-            and s.exchange.status is not None
-            and 200 <= s.exchange.status < 300
-        ]
-
-    def valid_answers(self) -> list[Observed]:
-        """VALID requests with valid credentials that got any HTTP answer."""
-        return [
-            s
-            for s in self.history
-            if s.classified.verdict is Verdict.VALID
-            and s.exchange.request.auth == "valid"
-            and s.exchange.status is not None
-        ]
-
-    def best_base(self) -> Observed | None:
-        """The successful request listing the most records (by reported total when there is one)."""
-        paging = self.ctx.rules.paging
-        best, best_size = None, 0
-        for seen in self.successes():
-            if seen.exchange.request.origin.startswith("probe:"):
-                continue
-            ok, body = seen.exchange.json()
-            records = records_of(self.ctx.rules, body) if ok else []
-            total = get_path(body, paging.total) if ok and paging and paging.total else None
-            size = total if isinstance(total, int) else len(records)
-            if records and size > best_size:
-                best, best_size = seen, size
-        return best
-
-    # -- phases ---------------------------------------------------------------------------
-
-    def run_probe(self, probe: Probe) -> None:
-        """Run one probe and count its findings."""
-        result = probe(self)
-        by_check: dict[str, list[tuple[Problem, Observed | None]]] = {}
-        for check, problem, seen in result.findings:
-            by_check.setdefault(check, []).append((problem, seen))
-        for check in result.applied | set(by_check):
-            found = by_check.get(check, [])
-            self._count(check, [p for p, _ in found], found[0][1] if found else None, probe)
-
-    def confirm(self) -> Iterator[Violation]:
-        """Re-check (and shrink) every candidate; yield the ones that still fail."""
-        self.counting = False
-        try:
-            for candidate in list(self.candidates.values())[:MAX_CONFIRM]:
-                confirmed = self._recheck(candidate)
-                stats = self.stats[candidate.check]
-                if confirmed is None:
-                    stats.flaky += 1
-                    continue
-                violation = self.engine.violation(self.ctx, candidate, confirmed)
-                stats.violations += 1
-                if violation.allowed:
-                    stats.allowed += 1
-                yield violation
-        finally:
-            self.counting = True
-
-    def _recheck(self, candidate: Candidate) -> tuple[Observed | None, bool] | None:
-        """(evidence, shrunk) when the failure happens again, else None."""
-        if candidate.probe is not None:
-            result = candidate.probe(self)
-            for check, problem, seen in result.findings:
-                if (check, problem.key) == (candidate.check, candidate.problem.key):
-                    return seen, False
-            return None
-        assert candidate.seen is not None
-        again = self._fails(candidate, candidate.seen.exchange.request)
-        if again is None:
-            return None
-        if not candidate.seen.exchange.request.origin.startswith(("fuzz", "coverage")):
-            return again, False
-        shrunk = self._shrink(candidate, again)
-        return shrunk, shrunk is not again
-
-    def _fails(self, candidate: Candidate, request: WireRequest) -> Observed | None:
-        info = CHECKS[candidate.check]
-        if info.function is None:
-            return None
-        (seen,) = self.observe([request])
-        problems = info.function(self.ctx, seen) or []
-        return seen if any(p.key == candidate.problem.key for p in problems) else None
-
-    def _shrink(self, candidate: Candidate, seen: Observed) -> Observed:
-        """Drop optional query parameters and body fields while the same defect persists."""
-        steps = 0
-        current = seen
-        changed = True
-        while changed and steps < MAX_SHRINK_STEPS and not self.engine.out_of_time(grace=10):
-            changed = False
-            for smaller in _smaller(current.exchange.request, self.ctx):
-                steps += 1
-                again = self._fails(candidate, smaller)
-                if again is not None:
-                    current, changed = again, True
-                    break
-                if steps >= MAX_SHRINK_STEPS:
-                    break
-        return current
-
-
-def _smaller(request: WireRequest, ctx: OperationContext) -> Iterator[WireRequest]:
-    """Requests one optional input smaller than `request`."""
-    from recmock.verify.wire import json_bytes
-
-    required = {p.name for p in ctx.op.parameters if p.required}
-    for index, (name, _) in enumerate(request.query):
-        if name not in required:
-            yield replace(request, query=request.query[:index] + request.query[index + 1 :])
-    ok, body = request.json_body()
-    if ok and isinstance(body, dict):
-        needed = set((ctx.op.request_body or {}).get("required") or [])
-        for name in list(body):
-            if name not in needed:
-                rest = {k: v for k, v in body.items() if k != name}
-                yield replace(request, body=json_bytes(rest))
-
-
 TRANSPORT_GRACE = 2.0  # seconds past the time limit a last confirmation may still use
+CONFIRM_SHARE = 0.15  # of the time limit, kept for re-checking findings
 
 
 class Engine:
@@ -258,14 +65,17 @@ class Engine:
         )
         self.started = time.monotonic()
         self.deadline = self.started + config.time_limit
+        # Generation stops early enough that confirming what it found still fits in the limit.
+        self.generation_deadline = self.deadline - config.time_limit * CONFIRM_SHARE
         self.transport.deadline = self.deadline + TRANSPORT_GRACE  # a hard wall-clock end
         self.timed_out = False
         self._errors_in_a_row = 0
         self.allow_used: set[str] = set()
+        self.known = KnownData(given=config.known)
 
-    def out_of_time(self, grace: float = 0.0) -> bool:
-        """True once the time limit (plus `grace` seconds for confirming) has passed."""
-        if time.monotonic() >= self.deadline + grace:
+    def out_of_time(self, *, confirming: bool = False) -> bool:
+        """True once generation's share (or, when confirming, the whole limit) has passed."""
+        if time.monotonic() >= (self.deadline if confirming else self.generation_deadline):
             self.timed_out = True
             return True
         return False
@@ -274,29 +84,30 @@ class Engine:
         """Send a batch; too many transport failures in a row end the run (exit 2)."""
         exchanges = self.transport.send_all(requests)
         for exchange in exchanges:
-            if exchange.status is None:
+            if exchange.status is None and not exchange.time_limited:
                 self._errors_in_a_row += 1
                 if self._errors_in_a_row >= MAX_TRANSPORT_ERRORS:
                     raise TargetError(
                         f"--base-url {self.config.base_url}: the target stopped answering "
                         f"({self.redact(exchange.error)})"
                     )
-            else:
+            elif exchange.status is not None:
                 self._errors_in_a_row = 0
         return exchanges
 
-    def violation(
-        self, ctx: OperationContext, candidate: Candidate, confirmed: tuple[Observed | None, bool]
-    ) -> Violation:
+    def violation(self, ctx: OperationContext, confirmed: Confirmed) -> Violation:
         """A confirmed candidate as a reportable (redacted) violation."""
-        seen, shrunk = confirmed
-        seen = seen or candidate.seen
+        candidate = confirmed.candidate
+        seen = confirmed.seen or candidate.seen
         exchange = seen.exchange if seen else None
         curl = ""
         if exchange is not None:
             repro = self.config.credentials.reproduction(exchange.request)
             curl = curl_command(exchange.request, self.config.base_url, repro)
-        message = self.redact(candidate.problem.message)
+        message = candidate.problem.message
+        if confirmed.failed < confirmed.attempts:
+            message += f" (failed {confirmed.failed} of {confirmed.attempts} attempts)"
+        message = self.redact(message)
         curl = self.redact(curl)
         ids = (ctx.op.operation_id, f"{ctx.op.method} {ctx.op.path}")
         allowed = ""
@@ -315,8 +126,9 @@ class Engine:
             response=self.redact(exchange.excerpt()) if exchange else "",
             origin=exchange.request.origin if exchange else "",
             occurrences=candidate.count,
-            shrunk=shrunk,
+            shrunk=confirmed.shrunk,
             allowed=allowed,
+            repeated=(confirmed.failed, confirmed.attempts),
         )
 
     def run(self) -> Iterator[Event]:
@@ -342,13 +154,18 @@ class Engine:
             time_limit=config.time_limit,
             workers=config.workers,
             auth=config.credentials.describe(),
+            known=tuple(
+                f"{location}.{name} ({len(values)} value(s))"
+                for (location, name), values in sorted(config.known.items())
+            ),
         )
         violations: list[Violation] = []
         stats: dict[str, dict[str, CheckStats]] = {}
         notes: list[str] = []
+        inconclusive: list[str] = []
         try:
             for index, ctx in enumerate(contexts):
-                run = OperationRun(self, ctx)
+                run = OperationRun(ctx, self.send, self.known, config.credentials.wrong_variants())
                 for event in self._operation(run, generator, len(contexts) - index):
                     if isinstance(event, ViolationFound):
                         violations.append(event.violation)
@@ -356,7 +173,9 @@ class Engine:
                         notes.append(event.message)
                     yield event
                 stats[ctx.label] = run.stats
-                yield OperationFinished(ctx.label, dict(run.stats))
+                reasons = inconclusive_reasons(run, timed_out=self.timed_out)
+                inconclusive += reasons
+                yield OperationFinished(ctx.label, dict(run.stats), tuple(reasons))
         finally:
             self.transport.close()
         unused = [e.where for e in config.allow if e.where not in self.allow_used]
@@ -376,14 +195,15 @@ class Engine:
                 checks={name: info.category for name, info in CHECKS.items()},
                 timed_out=self.timed_out,
                 notes=tuple(notes),
+                inconclusive=tuple(inconclusive),
             )
         )
 
     def _operation(self, run: OperationRun, generator: Generator, left: int) -> Iterator[Event]:
-        ctx, config = run.ctx, self.config
+        ctx = run.ctx
         label = ctx.label
         # Each remaining operation gets an equal share of the remaining time for generation.
-        share = (self.deadline - time.monotonic()) / max(1, left)
+        share = (self.generation_deadline - time.monotonic()) / max(1, left)
         op_deadline = time.monotonic() + share
         stateful = ctx.classifier.stateful
 
@@ -397,10 +217,7 @@ class Engine:
                 run.observe(requests[start : start + BATCH], **kwargs)
                 yield self._progress(run)
 
-        examples = [without(r, stateful) for r in generator.examples(ctx.op, config.seed)]
-        coverage = generator.coverage(ctx.op)
-        first = list(unique([*examples, *coverage]))
-        yield from batches("examples", first)
+        yield from batches("examples", self._first_requests(run, generator, stateful))
         run.phase = "probes"
         yield PhaseStarted(label, "probes")
         if run.best_base() is None and ctx.rules.paging is not None:
@@ -409,16 +226,48 @@ class Engine:
                 "had nothing to work with",
                 label,
             )
-        for probe in PROBES:
+        for probe in REGISTRY.probes.values():
             if self.out_of_time():
                 break
-            run.run_probe(probe)
+            result = probe.function(run)
+            by_check: dict[str, list[Any]] = {}
+            for check, problem, seen in result.findings:
+                by_check.setdefault(check, []).append((problem, seen))
+            for check in result.applied | set(by_check):
+                found = by_check.get(check, [])
+                run.count(check, [p for p, _ in found], found[0][1] if found else None, probe)
             yield self._progress(run)
         yield from self._fuzz(run, generator, batches, op_deadline)
         run.phase = "confirm"
         yield PhaseStarted(label, "confirm")
-        for violation in run.confirm():
+        for confirmed in confirm(run, lambda: self.out_of_time(confirming=True)):
+            violation = self.violation(ctx, confirmed)
+            stats = run.stats[confirmed.candidate.check]
+            stats.violations += 1
+            if violation.allowed:
+                stats.allowed += 1
             yield ViolationFound(violation)
+
+    def _first_requests(
+        self, run: OperationRun, generator: Generator, stateful: frozenset[str]
+    ) -> list[WireRequest]:
+        """The spec's examples and the coverage cases, with known values put in."""
+        op, config = run.ctx.op, self.config
+        given = self.known.given_for(op)
+        examples = [without(r, stateful) for r in generator.examples(op, config.seed)]
+        with_known = []
+        variants = max((len(v) for v in given.values()), default=0)
+        for request in examples:
+            for index in range(variants):
+                with_known.append(apply(request, op, given, index))
+            if any(slot.is_array and len(v) > 1 for slot, v in given.items()):
+                with_known.append(apply(request, op, given, 0, every=True))
+        example_path = {p.name: str(p.example) for p in op.parameters if p.location == "path"}
+        coverage = [
+            pin_path(r, op, example_path, self.known.path_values(op, index))
+            for index, r in enumerate(generator.coverage(op))
+        ]
+        return list(unique([*with_known, *examples, *coverage]))
 
     def _fuzz(
         self,
@@ -428,46 +277,75 @@ class Engine:
         deadline: float,
     ) -> Iterator[Event]:
         ctx, config = run.ctx, self.config
+        op = ctx.op
         if self.out_of_time():
             return
-        deadline = min(deadline, self.deadline)
+        deadline = min(deadline, self.generation_deadline)
 
         def until(fraction: float) -> float:
             # Generation gets a fraction of what is left, so sending still fits in the limit.
             return time.monotonic() + max(0.0, deadline - time.monotonic()) * fraction
 
         count = config.max_examples
-        has_examples = all(p.example is not None for p in ctx.op.parameters if p.location == "path")
-        pinned = (
-            count // 2
-            if has_examples and any(p.location == "path" for p in ctx.op.parameters)
-            else 0
-        )
-        positive = (
-            generator.fuzz(
-                ctx.op,
+        pins = self._path_pins(op)
+        pinned = count // 2 if pins else 0
+        positive: list[WireRequest] = []
+        for index, pin in enumerate(pins):
+            positive += generator.fuzz(
+                op,
                 negative=False,
-                count=pinned,
-                seed=config.seed,
-                pin_path=True,
+                count=max(1, pinned // len(pins)),
+                seed=config.seed + index,
+                path_parameters=pin,
                 until=until(0.2),
             )
-            if pinned
-            else []
-        )
         positive += generator.fuzz(
-            ctx.op, negative=False, count=count - pinned, seed=config.seed, until=until(0.25)
+            op, negative=False, count=count - pinned, seed=config.seed, until=until(0.25)
         )
+        known = run.known_slots()
+        body_known = {s: v for s, v in known.items() if s.location != "path"}
+        # Every other positive draw carries known (given or harvested) values: mixed, not all.
+        positive = [
+            apply(r, op, body_known, i // 2) if i % 2 and body_known else r
+            for i, r in enumerate(positive)
+        ]
         stateful = ctx.classifier.stateful
         sent = {s.exchange.request.key for s in run.history}
         fresh = [r for r in unique(without(r, stateful) for r in positive) if r.key not in sent]
         yield from batches("fuzz", fresh)
         if self.out_of_time():
             return
-        negative = generator.fuzz(
-            ctx.op, negative=True, count=count, seed=config.seed + 1, until=until(0.5)
+        negative: list[WireRequest] = []
+        if pins:  # mutate the other inputs while the known ids stay valid
+            negative += generator.fuzz(
+                op,
+                negative=True,
+                count=count // 2,
+                seed=config.seed + 1,
+                path_parameters=pins[0],
+                until=until(0.25),
+            )
+        negative += generator.fuzz(
+            op, negative=True, count=count - len(negative), seed=config.seed + 1, until=until(0.5)
         )
         yield from batches("fuzz-negative", [r for r in unique(negative) if r.key not in sent])
+
+    def _path_pins(self, op: Any) -> list[dict[str, str]]:
+        """Path values to pin fuzzing to: each known combination, else the spec's examples."""
+        path = [p for p in op.parameters if p.location == "path"]
+        if not path:
+            return []
+        variants = self.known.variants(op)
+        if any(p.name in self.known.path_values(op, 0) for p in path):
+            pins = []
+            for index in range(max(1, variants)):
+                pin = {p.name: str(p.example) for p in path if p.example is not None}
+                pin.update(self.known.path_values(op, index))
+                pins.append(pin)
+            return pins
+        if all(p.example is not None for p in path):
+            return [{p.name: str(p.example) for p in path}]
+        return []
 
     def _progress(self, run: OperationRun) -> Progress:
         failed = sum(s.failed for s in run.stats.values())

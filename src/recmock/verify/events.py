@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-EXIT_OK, EXIT_VIOLATIONS = 0, 1
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INCONCLUSIVE = 0, 1, 3
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Violation:
     occurrences: int = 1  # how many exchanges showed the same defect
     shrunk: bool = False
     allowed: str = ""  # the allow-list reason when a known deviation was accepted
+    repeated: tuple[int, int] = (1, 1)  # (attempts that failed, attempts): 5xx are re-sent
 
     @property
     def is_failure(self) -> bool:
@@ -42,11 +43,17 @@ class CheckStats:
     violations: int = 0  # distinct confirmed defects
     allowed: int = 0
     flaky: int = 0  # failed once, passed when re-checked
+    skipped: str = ""  # why a check that applies to the operation never ran
+
+    @property
+    def runs(self) -> int:
+        """Verdicts given: responses (or probe walks) the check actually looked at."""
+        return self.passed + self.failed
 
     @property
     def applicable(self) -> bool:
-        """False when the check never applied (e.g. no paging rules)."""
-        return bool(self.passed or self.failed)
+        """False when the check never ran (no rules for it, or nothing to look at)."""
+        return bool(self.runs)
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class Summary:
     checks: Mapping[str, str]  # check -> category
     timed_out: bool = False
     notes: tuple[str, ...] = ()
+    inconclusive: tuple[str, ...] = ()  # what never got tested, and what to supply
 
     @property
     def failures(self) -> tuple[Violation, ...]:
@@ -71,8 +79,14 @@ class Summary:
 
     @property
     def exit_code(self) -> int:
-        """0 when nothing failed, 1 otherwise (usage errors never get this far)."""
-        return EXIT_VIOLATIONS if self.failures else EXIT_OK
+        """1 violations; 3 none, but something went untested; 0 conforms and all was tested."""
+        if self.failures:
+            return EXIT_VIOLATIONS
+        return EXIT_INCONCLUSIVE if self.inconclusive else EXIT_OK
+
+    def ran(self, check: str) -> int:
+        """How many verdicts `check` gave over every operation."""
+        return sum(ops[check].runs for ops in self.stats.values() if check in ops)
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,7 @@ class RunStarted:
     time_limit: float
     workers: int
     auth: str  # a redacted description
+    known: tuple[str, ...] = ()  # the known inputs (--param), by name and count, never values
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,7 @@ class OperationFinished:
 
     operation: str
     stats: Mapping[str, CheckStats] = field(default_factory=dict)
+    inconclusive: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -109,18 +109,16 @@ class Generator:
         negative: bool,
         count: int,
         seed: int,
-        pin_path: bool = False,
+        path_parameters: Mapping[str, str] | None = None,
         until: float | None = None,
     ) -> list[WireRequest]:
-        """`count` Hypothesis draws, positive or negative, optionally with example path values."""
+        """`count` Hypothesis draws, positive or negative, optionally with pinned path values."""
         from schemathesis import GenerationMode
 
         mode = GenerationMode.NEGATIVE if negative else GenerationMode.POSITIVE
         kwargs: dict[str, Any] = {}
-        if pin_path:
-            kwargs["path_parameters"] = {
-                p.name: p.example for p in op.parameters if p.location == "path"
-            }
+        if path_parameters:
+            kwargs["path_parameters"] = dict(path_parameters)
         strategy = self._operation(op).as_strategy(mode, **kwargs)
         origin = "fuzz-negative" if negative else "fuzz"
         return [
@@ -159,7 +157,8 @@ def draw(strategy: Any, count: int, seed: int, until: float | None = None) -> li
 
     with warnings.catch_warnings(), contextlib.suppress(_Enough):
         warnings.simplefilter("ignore")
-        collect()
+        with contextlib.suppress(Exception):  # Unsatisfiable and kin: keep what was drawn
+            collect()
     return found
 
 

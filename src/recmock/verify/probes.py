@@ -2,42 +2,27 @@
 
 A probe builds requests from a request that already succeeded (a *base*), sends them through
 the operation's run (so every response check applies to them too), and returns its own findings.
-Probes are re-run to confirm a finding, so they only read from `run`, never write to it.
+Probes are re-run to confirm a finding, so they only read from the run, never write to it. An
+answer that says nothing about the contract (rate-limited, cut by the time limit, a 5xx that
+`server_error` reports anyway) ends a walk without a verdict.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
 
-from recmock.rules import Paging, get_path, records_of
-from recmock.verify.checks import Observed, Problem, order_problem, record_key
+from recmock.rules import Paging, get_path
+from recmock.verify.checks import as_int, order_problem, record_key
+from recmock.verify.registry import REGISTRY, Observed, ProbeResult, ProbeRun
 from recmock.verify.wire import WireRequest, encode_path, json_bytes, path_matcher, split_link
-
-if TYPE_CHECKING:
-    from recmock.verify.engine import OperationRun
 
 Json = Any
 ABSENT = object()
 MAX_PAGES = 12
-
-
-@dataclass
-class ProbeResult:
-    """Which checks a probe exercised, and what it found (check, problem, evidence)."""
-
-    applied: set[str] = field(default_factory=set)
-    findings: list[tuple[str, Problem, Observed | None]] = field(default_factory=list)
-
-    def add(self, check: str, message: str, key: str, seen: Observed | None) -> None:
-        """Record one finding (and that the check applied)."""
-        self.applied.add(check)
-        self.findings.append((check, Problem(message, key), seen))
-
-
-Probe = Callable[["OperationRun"], ProbeResult]
+OperationRun = ProbeRun  # what a probe gets: the engine's run, seen through its protocol
 
 
 def location(run: OperationRun, name: str) -> str:
@@ -84,18 +69,24 @@ def with_params(
 
 
 def _records(seen: Observed, run: OperationRun) -> list[Mapping[str, Any]]:
-    ok, body = seen.exchange.json()
-    return records_of(run.ctx.rules, body) if ok else []
+    return seen.records
 
 
 def _ok(seen: Observed) -> bool:
-    return seen.exchange.status is not None and 200 <= seen.exchange.status < 300
+    return seen.ok
 
 
+def _no_verdict(seen: Observed) -> bool:
+    """Rate-limited, cut short, or a 5xx: the walk stops without judging paging."""
+    ex = seen.exchange
+    return ex.throttled or ex.status is None or ex.status >= 500
+
+
+@REGISTRY.probe("auth")
 def auth_probe(run: OperationRun) -> ProbeResult:
     """Without credentials, and with each kind of wrong credentials, the answer is 401/403."""
     result = ProbeResult()
-    if not run.secured:
+    if not run.ctx.secured:
         return result
     base = next((s for s in run.successes() if s.exchange.request.auth == "valid"), None)
     if base is None:
@@ -110,7 +101,7 @@ def auth_probe(run: OperationRun) -> ProbeResult:
             )
         return result
     result.applied.add("auth")
-    variants = ["none", *run.engine.config.credentials.wrong_variants()]
+    variants = ["none", *run.wrong_credentials()]
     requests = [replace(base.exchange.request, auth=v, origin="probe:auth") for v in variants]
     for variant, seen in zip(variants, run.observe(requests, trusted=True), strict=True):
         status = seen.exchange.status
@@ -122,6 +113,7 @@ def auth_probe(run: OperationRun) -> ProbeResult:
     return result
 
 
+@REGISTRY.probe("limit")
 def limit_probe(run: OperationRun) -> ProbeResult:
     """Ask for several page sizes; the `limit` response check judges each answer."""
     paging = run.ctx.rules.paging
@@ -145,6 +137,7 @@ def limit_probe(run: OperationRun) -> ProbeResult:
     return ProbeResult()
 
 
+@REGISTRY.probe("ordering")
 def ordering_probe(run: OperationRun) -> ProbeResult:
     """Ask for each order the parameter offers; the `ordering` response check judges."""
     rule = run.ctx.rules.ordering
@@ -166,14 +159,20 @@ def ordering_probe(run: OperationRun) -> ProbeResult:
     return ProbeResult()
 
 
+@REGISTRY.probe("filter")
 def filter_probe(run: OperationRun) -> ProbeResult:
-    """Filter on a value taken from a real record: it matches, and that record is returned."""
+    """Filter on a value taken from a real record: it matches, and that record is returned.
+
+    Known values of the filter (given with --param or harvested) are asked for too; the
+    `filter` response check judges that every record they return matches.
+    """
     result = ProbeResult()
     base = run.best_base()
     paging = run.ctx.rules.paging
     if base is None:
         return result
     records = _records(base, run)
+    first = _first_page(run, base.exchange.request)
     for rule in run.ctx.rules.filters:
         if location(run, rule.param) not in ("query", "body") or not records:
             continue
@@ -183,14 +182,25 @@ def filter_probe(run: OperationRun) -> ProbeResult:
         changes: dict[str, Any] = {rule.param: [value] if rule.match == "in" else value}
         if paging:
             changes[paging.limit_param] = paging.max_limit
-        request = with_params(run, _first_page(run, base.exchange.request), changes, "probe:filter")
-        (seen,) = run.observe([request])
+            if paging.offset_param and paging.style == "offset":
+                changes[paging.offset_param] = ABSENT  # from the start, or the record may be past
+        request = with_params(run, first, changes, "probe:filter")
+        others = [
+            with_params(
+                run,
+                first,
+                {**changes, rule.param: [v] if rule.match == "in" else v},
+                "probe:filter",
+            )
+            for v in run.known_values(rule.param)[:3]
+            if v != value
+        ]
+        seen, *_ = run.observe([request, *others])
         if not _ok(seen):
             continue
         result.applied.add("filter")
-        ok, body = seen.exchange.json()
-        total = get_path(body, paging.total) if paging and paging.total and ok else None
-        fits = paging is None or (isinstance(total, int) and total <= paging.max_limit)
+        total = as_int(get_path(seen.body, paging.total)) if paging and paging.total else None
+        fits = paging is None or (total is not None and total <= paging.max_limit)
         keys = {record_key(r) for r in _records(seen, run)}
         if fits and record_key(records[0]) not in keys:
             result.add(
@@ -203,6 +213,7 @@ def filter_probe(run: OperationRun) -> ProbeResult:
     return result
 
 
+@REGISTRY.probe("paging", "links", "ordering")
 def paging_probe(run: OperationRun) -> ProbeResult:
     """Walk every page; each record once, totals agree, links lead where they say."""
     paging = run.ctx.rules.paging
@@ -234,8 +245,7 @@ def _walk_offsets(run: OperationRun, paging: Paging, base: WireRequest) -> Probe
     )
     if not _ok(full):
         return ProbeResult()
-    _, body = full.exchange.json()
-    total = get_path(body, paging.total) if paging.total else None
+    total = as_int(get_path(full.body, paging.total)) if paging.total else None
     everything = [record_key(r) for r in _records(full, run)]
     count = total if isinstance(total, int) else len(everything)
     if count == 0 or not paging.offset_param:
@@ -249,6 +259,8 @@ def _walk_offsets(run: OperationRun, paging: Paging, base: WireRequest) -> Probe
             run, base, {paging.offset_param: offset, paging.limit_param: size}, "probe:paging"
         )
         (page,) = run.observe([request])
+        if _no_verdict(page):
+            return ProbeResult()
         if not _ok(page):
             result.add(
                 "paging",
@@ -257,9 +269,8 @@ def _walk_offsets(run: OperationRun, paging: Paging, base: WireRequest) -> Probe
                 page,
             )
             return result
-        _, body = page.exchange.json()
-        page_total = get_path(body, paging.total) if paging.total else None
-        if isinstance(total, int) and page_total is not None and page_total != total:
+        page_total = as_int(get_path(page.body, paging.total)) if paging.total else None
+        if total is not None and page_total is not None and page_total != total:
             result.add(
                 "paging",
                 f"{paging.total} is {page_total} at {paging.offset_param}="
@@ -336,7 +347,7 @@ def _walk_pages(run: OperationRun, paging: Paging, base: WireRequest) -> ProbeRe
     if not _ok(full):
         return ProbeResult()
     everything = [record_key(r) for r in _records(full, run)]
-    _, full_body = full.exchange.json()
+    full_body = full.body
     complete = not (links and isinstance(get_path(full_body, f"{links}.next"), str))
     if not everything:
         return result
@@ -345,7 +356,7 @@ def _walk_pages(run: OperationRun, paging: Paging, base: WireRequest) -> ProbeRe
     pages: list[Observed] = []
     while _ok(page) and len(pages) <= MAX_PAGES:
         pages.append(page)
-        _, body = page.exchange.json()
+        body = page.body
         following = get_path(body, f"{links}.next") if links else None
         if not isinstance(following, str):
             break
@@ -359,6 +370,8 @@ def _walk_pages(run: OperationRun, paging: Paging, base: WireRequest) -> ProbeRe
             )
             break
         (page,) = run.observe([request], trusted=True)
+        if _no_verdict(page):
+            return ProbeResult()
         if not _ok(page):
             result.add(
                 "links",
@@ -424,7 +437,7 @@ def _check_links(
     """self returns the same page, prev the previous one, first the first one."""
     result.applied.add("links")
     for number, page in enumerate(pages):
-        _, body = page.exchange.json()
+        body = page.body
         targets = {"self": number, "first": 0}
         if number > 0:
             targets["prev"] = number - 1
@@ -446,6 +459,8 @@ def _check_links(
                 )
                 continue
             (seen,) = run.observe([request], trusted=True)
+            if _no_verdict(seen):
+                continue
             if not _ok(seen):
                 result.add(
                     "links",
@@ -464,4 +479,4 @@ def _check_links(
                 )
 
 
-PROBES: tuple[Probe, ...] = (auth_probe, limit_probe, ordering_probe, filter_probe, paging_probe)
+PROBES = tuple(REGISTRY.probes.values())
