@@ -118,5 +118,6 @@ def client(app) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
     """A synchronous client for the in-process app (a thread runs the ASGI loop)."""
     from starlette.testclient import TestClient
 
-    with TestClient(app, base_url="http://127.0.0.1:8000") as test_client:
+    loopback = ("127.0.0.1", 50000)  # the admin API answers loopback addresses only
+    with TestClient(app, base_url="http://127.0.0.1:8000", client=loopback) as test_client:
         yield test_client

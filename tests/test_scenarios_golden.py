@@ -72,8 +72,9 @@ def test_every_shipped_scenario_has_a_golden_file() -> None:
 def test_scenario_serves_its_golden(name: str) -> None:
     # A fixed clock: the served clock defaults to today's midnight, which would move goldens.
     app = build_app(ServeConfig(now=1_764_000_000))
-    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
-        client.post("/__recmock/reset")
+    loopback = ("127.0.0.1", 50000)  # the admin API answers loopback addresses only
+    with TestClient(app, base_url="http://127.0.0.1:8000", client=loopback) as client:
+        client.post("/__recmock/reset", json={})
         served = serve_all(client, name)
     path = GOLDEN / f"{name}.json"
     text = json.dumps(served, indent=1, sort_keys=True, ensure_ascii=False) + "\n"

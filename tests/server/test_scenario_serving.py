@@ -63,7 +63,7 @@ def test_query_parameter_beats_header_which_beats_the_active_scenario(client: ht
         )
         assert query.status_code == 200  # query beats header
     finally:
-        client.post("/__recmock/reset")
+        client.post("/__recmock/reset", json={})
     assert client.get("/__recmock/scenario").json() == {"active": "default"}
 
 
@@ -146,9 +146,9 @@ def test_server_errors_scenario_is_reproducible_after_reset(client: httpx.Client
             out.append((r.status_code, r.headers.get("retry-after")))
         return out
 
-    client.post("/__recmock/reset")
+    client.post("/__recmock/reset", json={})
     first = run()
-    client.post("/__recmock/reset")
+    client.post("/__recmock/reset", json={})
     assert run() == first
     assert {s for s, _ in first} == {200, 429, 500}
     assert all(after == "2" for s, after in first if s == 429)

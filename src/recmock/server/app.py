@@ -1,8 +1,9 @@
 """The only ASGI code: the reply cache in front, CORS and the gateway behind it, then Connexion.
 
-Request flow: reply cache (served operations only) -> CORS -> gateway dispatch (admin API, 3.1
-spec documents, routing errors in the provider's shape, body limit) -> Connexion (routing,
-Swagger UI, handler resolution) -> `Mock.handle` (auth -> validate -> serve). The mock is
+Request flow: the admin API (beside everything, never behind CORS) | reply cache (served
+operations only, dropped whenever the shared state's version changes) -> CORS -> gateway
+dispatch (3.1 spec documents, routing errors in the provider's shape, body limit) -> Connexion
+(routing, Swagger UI, handler resolution) -> `Mock.handle` (auth -> validate -> serve). The mock is
 deterministic, so an identical request (every header included) gets the exact bytes that CORS
 and the handler produced the first time, while the reply stays valid (`Reply.valid_until`):
 the cost of CORS and Connexion is paid once per distinct request.
@@ -11,11 +12,9 @@ the cost of CORS and Connexion is paid once per distinct request.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +35,7 @@ from recmock.server import admin
 from recmock.server.pipeline import Mock, encode
 from recmock.server.routing import Route, Router
 from recmock.specs import Operation, Spec, connexion_view
+from recmock.state import DEFAULT_SESSION, session_problem
 from recmock.validation import Issue, RawRequest
 
 Scope = MutableMapping[str, Any]
@@ -60,10 +60,10 @@ class Options:
     max_body: int = 1 << 20
     cache_entries: int = 4096
     cache_bytes: int = 4 << 20  # replayed bodies kept, so RSS stays flat under unique requests
-    journal_size: int = 500
+    admin_token: str = field(default="", repr=False)  # never printed
 
 
-CacheEntry = tuple[float, int, list[tuple[bytes, bytes]], bytes, str, str]
+CacheEntry = tuple[float, int, list[tuple[bytes, bytes]], bytes, str, str, str]
 
 
 @dataclass
@@ -91,7 +91,8 @@ class ReplyCache:
         return entry[1:]
 
     def put(self, key: tuple[Any, ...], valid_until: float, *response: Any) -> None:
-        """Store (status, headers, body, problems, scenario); the least recently used goes."""
+        """Store (status, headers, body, problems, scenario, session); the least recently used
+        goes."""
         cost = _cost(key, response[2])
         if cost > self.max_bytes // 4:
             return  # one huge reply must not flush everything else
@@ -131,14 +132,6 @@ def _raw_request(scope: Scope, body: bytes, path_params: dict[str, str]) -> RawR
     return RawRequest(scope["method"], scope["path"], path_params, query, headers, body)
 
 
-def _origin(scope: Scope) -> str:
-    host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
-    if not host and scope.get("server"):
-        server_host, port = scope["server"]
-        host = f"{server_host}:{port}"
-    return f"{scope.get('scheme', 'http')}://{host or '127.0.0.1'}"
-
-
 class Gateway:
     """The reply cache in front of everything; behind it (`edge`: CORS around `_dispatch`) the
     admin API, spec documents, routing errors, the body limit and Connexion.
@@ -154,7 +147,9 @@ class Gateway:
         self.options = options
         self.router = Router(mock.operations())
         self.cache = ReplyCache(options.cache_entries, options.cache_bytes)
-        self.journal: deque[tuple[Any, ...]] = deque(maxlen=options.journal_size)
+        self.state = mock.state
+        self.admin = admin.AdminAPI(mock, enabled=options.admin, token=options.admin_token)
+        self._version = self.state.version()
         self.documents = {spec.prefix + "/openapi.json": spec for spec in mock.specs}
         self.ui_prefixes = tuple(spec.prefix + "/ui" for spec in mock.specs)
         self.edge: ASGIApp = self._dispatch
@@ -179,7 +174,10 @@ class Gateway:
             return
         route = self._route(scope["method"], scope["path"])
         if route.operation is None or route.status != 200:
-            await self.edge(scope, receive, send)  # admin, documents, UI, routing errors
+            if scope["path"].startswith(admin.PREFIX):
+                await self.admin(scope, receive, send)  # outside CORS: no admin answer has any
+                return
+            await self.edge(scope, receive, send)  # documents, UI, routing errors
             return
         body = await _read_body(receive, self.options.max_body)
         if body is None:
@@ -187,12 +185,17 @@ class Gateway:
             return
         key = (scope["method"], scope["path"], scope["query_string"], body, tuple(scope["headers"]))
         now = time.time()
+        version = self.state.version()
+        if version != self._version:  # some worker or replica changed the state: forget replies
+            self.cache.clear()
+            self._version = version
         hit = self.cache.get(key, now)
         if hit is not None:
-            status, out_headers, payload, problems, scenario = hit
+            status, out_headers, payload, problems, scenario, session = hit
             await send({"type": "http.response.start", "status": status, "headers": out_headers})
             await send({"type": "http.response.body", "body": payload})
-            self._remember(scope, status, route.operation, problems, cached=True, scenario=scenario)
+            self._remember(scope, status, route.operation, problems, cached=True,
+                           scenario=scenario, session=session)  # fmt: skip
             return
         # The body was read here already; handlers take it from the scope, Connexion never needs it.
         # The handler leaves its notes in `note` (a dict survives Connexion's copies of the scope),
@@ -201,16 +204,17 @@ class Gateway:
         captured = _Captured()
         await self.edge({**scope, BODY_KEY: body, NOTE_KEY: note}, _replay(b""), captured.send)
         problems, scenario = note.get("problems", ""), note.get("scenario", "")
+        session = note.get("session", "")
         valid_until = note.get("valid_until", 0.0)
         if valid_until > now:
             self.cache.put(key, valid_until, captured.status, captured.headers, captured.body,
-                           problems, scenario)  # fmt: skip
+                           problems, scenario, session)  # fmt: skip
         await send(
             {"type": "http.response.start", "status": captured.status, "headers": captured.headers}
         )
         await send({"type": "http.response.body", "body": captured.body})
         self._remember(scope, captured.status, route.operation, problems, cached=False,
-                       scenario=scenario)  # fmt: skip
+                       scenario=scenario, session=session)  # fmt: skip
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Everything but the cache: what a request would get if nothing were ever replayed."""
@@ -219,7 +223,7 @@ class Gateway:
             return
         path, method = scope["path"], scope["method"]
         if path.startswith(admin.PREFIX):
-            await self._admin(scope, receive, send)
+            await self.admin(scope, receive, send)  # reached only for non-HTTP-cache paths
             return
         if path.startswith(self.ui_prefixes):
             await self.inner(scope, receive, send)
@@ -280,62 +284,6 @@ class Gateway:
         await _send(send, status, body, extra)
         self._remember(scope, status, None, message, cached=False)
 
-    async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope["path"][len(admin.PREFIX) :].rstrip("/")
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        if path == "health":
-            # The pid tells a client which worker answered (`--workers N` tests rely on it).
-            await _send(send, 200, encode({"status": "ok", "pid": os.getpid()}))
-            return
-        if not self.options.admin or not admin.is_loopback(scope.get("client")):
-            await _send(send, 404, encode({"error": "admin API disabled for this client"}))
-            return
-        method = scope["method"]
-        if path == "journal" and method == "GET":
-            entries = admin.journal_view(self._journal_entries(), query)
-            await _send(send, 200, encode({"entries": entries, "count": len(entries)}))
-        elif path == "journal" and method == "DELETE":
-            self.journal.clear()
-            await _send(send, 200, encode({"cleared": True}))
-        elif path == "reset" and method == "POST":
-            self.journal.clear()
-            self.cache.clear()
-            self.mock.reset()
-            self.mock.active = self.mock.default_scenario
-            await _send(send, 200, encode({"reset": True, "active": self.mock.active}))
-        elif path == "scenarios" and method == "GET":
-            active = self.mock.active
-            listing = [{"name": s.name, "description": s.description, "active": s.name == active}
-                       for s in self.mock.scenarios.values()]  # fmt: skip
-            await _send(send, 200, encode({"scenarios": listing, "active": self.mock.active}))
-        elif path == "scenario" and method == "GET":
-            await _send(send, 200, encode({"active": self.mock.active}))
-        elif path == "scenario" and method in ("PUT", "POST"):
-            await self._set_scenario(receive, send)
-        else:
-            await _send(send, 404, encode({"error": f"no admin endpoint {method} {scope['path']}"}))
-
-    async def _set_scenario(self, receive: Receive, send: Send) -> None:
-        body = await _read_body(receive, 4096) or b""
-        try:
-            name = (
-                json.loads(body).get("name")
-                if body.strip().startswith(b"{")
-                else body.decode().strip()
-            )
-        except (ValueError, UnicodeDecodeError, AttributeError):
-            name = None
-        if not isinstance(name, str) or name not in self.mock.scenarios:
-            message = {
-                "error": f"unknown scenario {name!r}",
-                "scenarios": sorted(self.mock.scenarios),
-            }
-            await _send(send, 400, encode(message))
-            return
-        self.mock.active = name
-        self.cache.clear()  # replies cached under the old default must not leak through
-        await _send(send, 200, encode({"active": name}))
-
     def _hint(self) -> str:
         return "served: " + ", ".join(
             f"{op.method} {op.full_path}" for op in self.mock.operations()
@@ -344,31 +292,24 @@ class Gateway:
     def _document(self, spec: Spec, scope: Scope) -> bytes:
         """The 3.1 document as written, with this mock as its first server."""
         doc = dict(spec.document)
-        here = {"url": _origin(scope) + spec.prefix, "description": "this recmock server"}
+        here = {"url": admin.origin_of(scope) + spec.prefix, "description": "this recmock server"}
         doc["servers"] = [here, *spec.document.get("servers", [])[1:]]
         return encode(doc)
 
     def _remember(self, scope: Scope, status: int, op: Operation | None, problems: str,
-                  *, cached: bool, scenario: str = "") -> None:  # fmt: skip
-        # A tuple per request, turned into a dict only when someone reads the journal.
-        self.journal.append((time.time(), scope["method"], scope["path"], scope["query_string"],
-                             status, op, scenario, problems, cached))  # fmt: skip
+                  *, cached: bool, scenario: str = "", session: str = "") -> None:  # fmt: skip
+        # A tuple of plain values per request (shared backends store it as JSON), turned into a
+        # dict only when someone reads the journal.
+        name = f"{op.spec_name}#{op.operation_id}" if op else None
+        self.state.record(session or _session(scope), (
+            time.time(), scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
+            status, name, scenario, problems, cached))  # fmt: skip
 
-    def _journal_entries(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "time": round(when, 3),
-                "method": method,
-                "path": path,
-                "query": query.decode("latin-1"),
-                "status": status,
-                "operation": f"{op.spec_name}#{op.operation_id}" if op else None,
-                "scenario": scenario or None,
-                "problems": [p for p in problems.split("\n") if p],
-                "cached": cached,
-            }
-            for when, method, path, query, status, op, scenario, problems, cached in self.journal
-        ]
+
+def _session(scope: Scope) -> str:
+    """The session a request's journal entry belongs to (an invalid name: the default one)."""
+    name = admin.session_of(scope)
+    return DEFAULT_SESSION if session_problem(name) else name
 
 
 class _Captured:
@@ -447,7 +388,7 @@ def _handler_for(state: Gateway, op: Operation) -> Callable[..., Awaitable[Respo
 
         scope = request.scope
         raw = _raw_request(scope, scope.get(BODY_KEY, b""), dict(request.path_params))
-        outcome = state.mock.handle(op, raw, origin=_origin(scope), wall_clock=time.time())
+        outcome = state.mock.handle(op, raw, origin=admin.origin_of(scope), wall_clock=time.time())
         if outcome.delay:
             await asyncio.sleep(outcome.delay)
         reply = outcome.reply
@@ -460,7 +401,7 @@ def _handler_for(state: Gateway, op: Operation) -> Callable[..., Awaitable[Respo
         note = scope.get(NOTE_KEY)
         if note is not None:  # only once the response exists: a failure above must not be cached
             note.update(valid_until=reply.valid_until, problems="\n".join(outcome.problems),
-                        scenario=outcome.scenario)  # fmt: skip
+                        scenario=outcome.scenario, session=outcome.session)  # fmt: skip
         return response
 
     return handler

@@ -1,10 +1,11 @@
 """The request pipeline without ASGI: choose scenario -> forced code -> overrides -> auth ->
 validate -> serve (Prism's order, plus scenarios).
 
-Everything here is a function of (mock state, operation, raw request) except the per-scenario
-request counters behind `failure_rate`, and replies built from those say so
-(`valid_until=0`), which is what lets the ASGI edge replay every other reply for an identical
-request instead of recomputing it.
+Everything here is a function of (the session's state, operation, raw request). The mutable
+part (each session's active scenario and the counters behind `failure_rate`) lives in `State`,
+shared by every worker and replica; replies drawn from a counter say so (`valid_until=0`),
+which is what lets the ASGI edge replay every other reply for an identical request instead of
+recomputing it, until the state's version changes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from recmock.generate import Context, derive_int, from_schema
 from recmock.providers import Credentials, Provider, Reply, View, provider_for
 from recmock.scenarios import DEFAULT, Override, Scenario, example_value
 from recmock.specs import Operation, Spec
+from recmock.state import DEFAULT_SESSION, MemoryState, State, session_problem
+from recmock.state.interface import ACTIVE, SESSION_HEADER, SESSION_QUERY
 from recmock.validation import RawRequest, RequestParser
 from recmock.world import DEFAULT_NOW, World
 
@@ -35,6 +38,7 @@ class Outcome:
     problems: tuple[str, ...] = ()
     scenario: str = ""
     delay: float = 0.0  # seconds to wait before answering (scenario latency)
+    session: str = DEFAULT_SESSION
 
 
 @dataclass(frozen=True)
@@ -45,10 +49,12 @@ class Selection:
     code: str | None = None
     example: str | None = None
     dynamic: bool = False
+    session: str = DEFAULT_SESSION
 
 
 def select(raw: RawRequest) -> Selection:
-    """Read the controls: `__x` query parameters win over headers (Prefer, X-Recmock-Scenario)."""
+    """Read the controls: `__x` query parameters win over headers (Prefer, X-Recmock-Scenario,
+    X-Recmock-Session)."""
     query = dict(raw.query)
     prefer: dict[str, str] = {}
     for part in raw.header("prefer").split(","):
@@ -61,6 +67,7 @@ def select(raw: RawRequest) -> Selection:
         code=query.get("__code") or prefer.get("code") or None,
         example=query.get("__example") or prefer.get("example") or None,
         dynamic=dynamic,
+        session=query.get(SESSION_QUERY) or raw.header(SESSION_HEADER) or DEFAULT_SESSION,
     )
 
 
@@ -80,9 +87,8 @@ class Mock:
     now: int = DEFAULT_NOW
     default_scenario: str = "default"
     parsers: dict[tuple[str, str], RequestParser] = field(default_factory=dict)
-    worlds: dict[str, World] = field(default_factory=dict)
-    counters: dict[tuple[str, str], int] = field(default_factory=dict)
-    active: str = ""
+    worlds: dict[str, World] = field(default_factory=dict)  # derived: deterministic per name
+    state: State = field(default_factory=MemoryState)
 
     def __post_init__(self) -> None:
         for op in self.operations():
@@ -93,7 +99,17 @@ class Mock:
 
             raise ConfigError(f"--scenario: no scenario {self.default_scenario!r}; "
                               f"available: {sorted(self.scenarios)}")  # fmt: skip
-        self.active = self.active or self.default_scenario
+
+    @property
+    def active(self) -> str:
+        """The default session's active scenario."""
+        return self.active_in(DEFAULT_SESSION)
+
+    def active_in(self, session: str) -> str:
+        """The session's active scenario: set through the admin API, else `--scenario`. A name
+        that a reload removed falls back to `--scenario` rather than failing every request."""
+        name = self.state.get(session, ACTIVE)
+        return name if isinstance(name, str) and name in self.scenarios else self.default_scenario
 
     def operations(self) -> Iterable[Operation]:
         """Every served operation, in spec order."""
@@ -109,38 +125,50 @@ class Mock:
             self.worlds[scenario] = self.scenarios[scenario].world(self.seed, self.now)
         return self.worlds[scenario]
 
-    def reset(self) -> None:
-        """Forget request counters and derived caches: the next request starts afresh."""
-        self.counters.clear()
-        self.worlds.clear()
+    def reset(self, session: str = DEFAULT_SESSION) -> None:
+        """Forget the session's scenario, counters and journal: its next request starts afresh."""
+        self.state.reset(session)
 
     def handle(self, op: Operation, raw: RawRequest, *, origin: str, wall_clock: float) -> Outcome:
         """The reply for `raw`, with journal notes; see the module docstring for the order."""
         choice = select(raw)
-        name = choice.scenario or self.active
+        session = choice.session
+        problem = session_problem(session)
+        if problem:
+            reply = mock_error(400, f"X-Recmock-Session / __session: {problem}")
+            return Outcome(reply, (f"bad session name: {problem}",), "")
+        name = choice.scenario or self.active_in(session)
         if name not in self.scenarios:
             reply = mock_error(400, f"unknown scenario {name!r}", scenarios=sorted(self.scenarios))
-            return Outcome(reply, (f"unknown scenario {name!r}",), name)
+            return Outcome(reply, (f"unknown scenario {name!r}",), name, session=session)
         provider = provider_for(op.provider)
         if choice.code or choice.example or choice.dynamic:
             forced = self._forced(op, provider, choice, raw, name)
-            return Outcome(forced, ("forced by Prefer/__code",), name)
-        delay, injected, dice = self._overrides(op, raw, name, provider)
+            return Outcome(forced, ("forced by Prefer/__code",), name, session=session)
+        delay, injected, dice = self._overrides(op, raw, name, provider, session)
         volatile = dice or delay > 0
         if injected is not None:
             return Outcome(
-                _volatile(injected, volatile), ("injected by scenario override",), name, delay
+                _volatile(injected, volatile),
+                ("injected by scenario override",),
+                name,
+                delay,
+                session,
             )
         view = View(self.world(name), self.credentials, origin, wall_clock)
         accepted = provider.authenticate(op, raw, view)
         if isinstance(accepted, Reply):
-            return Outcome(_volatile(accepted, volatile), ("credentials refused",), name, delay)
+            return Outcome(
+                _volatile(accepted, volatile), ("credentials refused",), name, delay, session
+            )
         parsed, issues = self.parsers[(op.spec_name, op.operation_id)].parse(raw)
         if issues:
             reply = _until(provider.invalid(op, issues), accepted)
-            return Outcome(_volatile(reply, volatile), tuple(str(i) for i in issues), name, delay)
+            return Outcome(
+                _volatile(reply, volatile), tuple(str(i) for i in issues), name, delay, session
+            )
         reply = _until(provider.serve(op, parsed, raw, view), accepted)
-        return Outcome(_volatile(reply, volatile), (), name, delay)
+        return Outcome(_volatile(reply, volatile), (), name, delay, session)
 
     def _forced(
         self, op: Operation, provider: Provider, choice: Selection, raw: RawRequest, name: str
@@ -166,7 +194,7 @@ class Mock:
         return provider.error(int(code), f"status {code} forced by the client", op)
 
     def _overrides(
-        self, op: Operation, raw: RawRequest, name: str, provider: Provider
+        self, op: Operation, raw: RawRequest, name: str, provider: Provider, session: str
     ) -> tuple[float, Reply | None, bool]:
         """(latency, injected reply or None, whether the outcome depends on a dice roll)."""
         delay, injected, dice = 0.0, None, False
@@ -174,8 +202,7 @@ class Mock:
             if not _matches(override, raw):
                 continue
             key = (name, f"{op.spec_name}#{op.operation_id}")
-            count = self.counters.get(key, 0)
-            self.counters[key] = count + 1
+            count = self.state.count(session, f"{name} {key[1]}")
             rng = random.Random(derive_int(self.seed, name, key[1], count))
             if override.latency is not None:
                 delay = max(delay, override.latency.sample(rng.random(), rng.gauss(0, 1)) / 1000)

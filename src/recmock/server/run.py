@@ -7,8 +7,10 @@ import dataclasses
 import errno
 import json
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,6 +25,8 @@ from recmock.server.app import ASGIApp, Options, create_app
 from recmock.server.pipeline import Mock
 from recmock.server.reload import Reloadable, watch
 from recmock.specs import SPECS_DIR, load_specs, select_specs
+from recmock.state import State, open_state
+from recmock.state import local as local_state
 from recmock.world import DEFAULT_NOW
 
 CONFIG_ENV = "RECMOCK_SERVE_CONFIG"
@@ -42,6 +46,8 @@ class ServeConfig:
     fixtures_dir: str = ""  # --fixtures DIR: added to (or with only_fixtures, instead of) shipped
     only_fixtures: bool = False
     scenario: str = "default"
+    state: str = "memory"  # memory, sqlite:DIR (what `local` becomes) or redis://HOST:PORT/DB
+    admin_token: str = field(default="", repr=False)  # never printed
 
 
 def parse_now(value: str) -> int:
@@ -59,8 +65,9 @@ def parse_now(value: str) -> int:
         raise ConfigError(f"--now: {exc} (or today, fixed, wall)") from None
 
 
-def build_mock(config: ServeConfig) -> Mock:
-    """Load and select the specs and build the world they are served from."""
+def build_mock(config: ServeConfig, state: State | None = None) -> Mock:
+    """Load and select the specs and build the world they are served from (with `state`, or
+    the one `config.state` names)."""
     every = load_specs(Path(config.specs_dir))
     operations = [op for spec in every for op in spec.operations]
     dirs = scenario_dirs(config.fixtures_dir, shipped=not config.only_fixtures)
@@ -68,13 +75,16 @@ def build_mock(config: ServeConfig) -> Mock:
     return Mock(
         select_specs(every, config.variants), scenarios, config.credentials,
         seed=config.seed, now=config.now, default_scenario=config.scenario,
+        state=state or open_state(config.state),
     )  # fmt: skip
 
 
-def build_app(config: ServeConfig, mock: Mock | None = None) -> ASGIApp:
-    """The ASGI app for `config` (reusing `mock` when the caller already built it)."""
-    options = Options(cors_origins=config.cors_origins, admin=config.admin)
-    return create_app(mock or build_mock(config), options)
+def build_app(config: ServeConfig, mock: Mock | None = None, state: State | None = None) -> ASGIApp:
+    """The ASGI app for `config` (reusing `mock` or `state` when the caller has them: a reload
+    keeps the state, so the active scenario and the journal survive it)."""
+    options = Options(cors_origins=config.cors_origins, admin=config.admin,
+                      admin_token=config.admin_token)  # fmt: skip
+    return create_app(mock or build_mock(config, state), options)
 
 
 def app_from_env() -> ASGIApp:
@@ -102,7 +112,29 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         specs_dir=args.specs or str(SPECS_DIR),
         fixtures_dir=args.fixtures,
         only_fixtures=args.only_fixtures,
+        state=getattr(args, "state", "") or "",
+        admin_token=getattr(args, "admin_token", "") or "",
     )
+
+
+def shared_state(url: str, workers: int) -> tuple[str, Path | None]:
+    """The state URL the server runs with, and a scratch directory the caller must remove.
+
+    One worker keeps its state in memory; several share a SQLite store in a private temp
+    directory unless `--state` names Redis; `memory` with several workers would split the state
+    again, so it is refused.
+    """
+    if url in ("", "memory") and workers == 1:
+        return "memory", None
+    if url == "memory":
+        raise ConfigError(
+            f"--state memory: {workers} workers would each keep their own state; "
+            "drop --state (shared automatically), or pass local or redis://HOST:PORT/DB"
+        )
+    if url in ("", "local"):
+        scratch = Path(tempfile.mkdtemp(prefix="recmock-state-"))
+        return local_state.create(scratch), scratch
+    return url, None
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -140,22 +172,33 @@ def bind_problem(host: str, port: int) -> str:
 
 def serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT/SIGTERM; uvicorn finishes in-flight requests on the way out."""
-    import uvicorn
-
     config = config_from_args(args)
     if args.workers < 1:
         raise ConfigError(f"--workers: expected at least 1, got {args.workers}")
     if not port_is_free(args.host, args.port):
         raise ConfigError(bind_problem(args.host, args.port) or f"--port {args.port}: in use")
-    mock = build_mock(config)  # fails fast on bad specs, in the parent, with a clear message
+    if args.watch and args.workers != 1:
+        raise ConfigError("--watch: reloading works with one worker; drop --workers")
+    url, scratch = shared_state(config.state, args.workers)
+    try:
+        return _serve(args, dataclasses.replace(config, state=url))
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _serve(args: argparse.Namespace, config: ServeConfig) -> int:
+    import uvicorn
+
+    state = open_state(config.state)  # Redis unreachable: one line now, not in every worker
+    mock = build_mock(config, state)  # fails fast on bad specs, in the parent, with a clear message
     app: ASGIApp = build_app(config, mock)
     if args.watch:
-        if args.workers != 1:
-            raise ConfigError("--watch: reloading works with one worker; drop --workers")
         app = Reloadable(app)
         scenario_paths = scenario_dirs(config.fixtures_dir, shipped=not config.only_fixtures)
         paths = [Path(config.specs_dir), *scenario_paths]
-        watch(app, lambda: build_app(config), [p for p in paths if p.exists()], threading.Event())
+        watch(app, lambda: build_app(config, state=state), [p for p in paths if p.exists()],
+              threading.Event())  # fmt: skip
     if args.host not in ("127.0.0.1", "localhost", "::1") and config.admin:
         print(
             f"recmock: warning: listening on {args.host}: the /__recmock/ admin API is reachable "
@@ -170,12 +213,15 @@ def serve(args: argparse.Namespace) -> int:
     else:
         os.environ[CONFIG_ENV] = json.dumps(dataclasses.asdict(config))
         uvicorn.run("recmock.server.run:app_from_env", factory=True, workers=args.workers, **common)
+    state.close()
     return 0
 
 
 def _banner(mock: Mock, args: argparse.Namespace) -> None:
     base = f"http://{args.host}:{args.port}"
-    lines = [f"recmock serving on {base} (seed {mock.seed}, scenario {mock.default_scenario})"]
+    state = type(mock.state).__name__
+    lines = [f"recmock serving on {base} (seed {mock.seed}, scenario {mock.default_scenario}, "
+             f"state {state})"]  # fmt: skip
     for op in mock.operations():
         lines.append(f"  {op.method:4} {base}{op.full_path}   [{op.spec_name}]")
     lines.append("  Swagger UI: " + ", ".join(f"{base}{s.prefix}/ui/" for s in mock.specs))
