@@ -16,42 +16,25 @@ from pathlib import Path
 
 import jwt
 import pytest
-from staging import SECRETS, VARIANTS, Choices, StagingApp, ThreadedServer
+from staging import SECRETS, VARIANTS, StagingApp, ThreadedServer
 from staging import data as d
+from staging.targets import CHOICES, SPECS, verify_args
 from verify_runs import Outcome
 
 pytestmark = pytest.mark.slow
 Verify = Callable[..., Outcome]
 STAGING = Path(__file__).with_name("staging")
 SETTINGS = ("--seed", "7", "--max-examples", "40", "--time-limit", "20", "--workers", "4")
-# Valid choices of the double that the spec on disk still refuses: switched off here until the
-# spec is loosened (each is a real server's behaviour; see staging/exchange.py).
-REFUSED_BY_SPEC_ON_DISK = {
-    "own_status_codes": "plugNmeet PlugNmeetError.status_code still has an enum",
-    "int64_as_string": "plugNmeet int64 fields still `type: integer` only",
-    "sdk_nulls": "Cloudflare SDK-nullable fields still `type: string`",
-    "uint32_from": "verify still calls from > 2^32-1 valid",
-    "empty_token_422": "verify still calls an empty page_token valid",
+# What verify gets wrong today against this double: verify bugs, kept as strict xfails so each
+# one turns into a failure (to delete here) the day verify is fixed.
+VERIFY_MISSES = {
+    "pnm-last-room-dropped": "filter only flags records that do not match; a room silently "
+    "dropped from a multi-room request is never compared with that room's own listing",
 }
-CHOICES = Choices(**dict.fromkeys(REFUSED_BY_SPEC_ON_DISK, False))
-# spec name -> (provider, path prefix, auth flags)
-SPECS = {
-    "plugnmeet": ("plugnmeet", "/auth", ["--plugnmeet-key", d.PNM_KEY, "--plugnmeet-secret", d.PNM_SECRET]),
-    "plugnmeet-v1": ("plugnmeet", "/auth", ["--plugnmeet-key", d.PNM_KEY, "--plugnmeet-secret", d.PNM_SECRET]),
-    "signalwire": ("signalwire", "/api/video", ["--basic", f"{d.SW_PROJECT}:{d.SW_TOKEN}"]),
-    "zoom": ("zoom", "/v2", ["--zoom-key", d.ZOOM_KEY, "--zoom-secret", d.ZOOM_SECRET]),
-    "cloudflare": ("cloudflare", "/client/v4", ["--bearer", d.CF_TOKEN]),
-}  # fmt: skip
-# board-q3 stays unnamed on purpose: a filter that leaks it has to be noticed.
-KNOWN = {
-    "plugnmeet": [("room_ids", "sales-weekly"), ("room_ids", "eng-standup")],
-    "signalwire": [("id", s) for s in d.SW_SESSIONS],
-    "zoom": [("sessionId", s.id) for s in d.ZOOM_SESSIONS],
-    "cloudflare": [
-        ("account_id", d.CF_ACCOUNT),
-        ("app_id", d.CF_APP),
-        *(("recording_id", r.id) for r in d.CF_RECORDINGS),
-    ],
+VERIFY_FALSE_ALARMS = {
+    "cloudflare": "without --param the example account_id is foreign here, a documented 403; "
+    "the auth probe reports 'all 1 requests with the given credentials were refused with "
+    "401/403: check the auth options' (exit 1) instead of exit 3",
 }
 SPEC_FOR = {
     "plugnmeet": "plugnmeet",
@@ -73,9 +56,7 @@ def double() -> Iterator[tuple[StagingApp, str]]:
 
 
 def _run(verify_cli: Verify, url: str, spec: str, *, known: bool = True) -> Outcome:
-    provider, prefix, auth = SPECS[spec]
-    params = [f"--param={name}={value}" for name, value in KNOWN[provider]] if known else []
-    return verify_cli(spec, "--base-url", url + prefix, *auth, *SETTINGS, *params)
+    return verify_cli(*verify_args(spec, url, known=known), *SETTINGS)
 
 
 def _secret_forms() -> list[str]:
@@ -134,7 +115,16 @@ def test_the_correct_double_conforms_given_known_ids(
     assert (outcome.code, outcome.failing_checks()) == (0, set()), outcome.out
 
 
-@pytest.mark.parametrize("spec", sorted(SPECS))
+def _xfail(reasons: dict[str, str], names: list[str]) -> list[object]:
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=reasons[n]))
+        if n in reasons
+        else n
+        for n in names
+    ]
+
+
+@pytest.mark.parametrize("spec", _xfail(VERIFY_FALSE_ALARMS, sorted(SPECS)))
 def test_without_known_ids_the_run_is_inconclusive(
     spec: str, double: tuple[StagingApp, str], verify_cli: Verify
 ) -> None:
@@ -146,7 +136,7 @@ def test_without_known_ids_the_run_is_inconclusive(
     assert "--param" in outcome.out + outcome.err
 
 
-@pytest.mark.parametrize("name", sorted(VARIANTS))
+@pytest.mark.parametrize("name", _xfail(VERIFY_MISSES, sorted(VARIANTS)))
 def test_each_variant_is_found_by_its_check(
     name: str, double: tuple[StagingApp, str], verify_cli: Verify
 ) -> None:
