@@ -20,6 +20,7 @@ import yaml
 from recmock.errors import SpecError
 from recmock.resources import data_dir
 from recmock.rules import Rules, parse_contract
+from recmock.spec_refs import check_refs
 
 Json = Any
 Schema = dict[str, Any]
@@ -244,6 +245,7 @@ def load_spec(path: Path) -> Spec:
         raise SpecError(f"{path}: expected a YAML mapping at the top level")
     if not str(document.get("openapi", "")).startswith("3.1"):
         raise SpecError(f"{path}: openapi: expected 3.1.x, got {document.get('openapi')!r}")
+    check_refs(path, document)  # before the validator could follow a $ref anywhere
     validate_document(path, document)
     name = f"{path.parent.name}/{path.stem}"
     prefix = _prefix(path, document)
