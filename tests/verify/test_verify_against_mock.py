@@ -70,7 +70,7 @@ def test_time_limit_caps_a_large_run(live_server, verify_cli) -> None:  # type: 
     )
     assert time.monotonic() - started < 20
     assert "time limit" in outcome.out
-    assert outcome.code in (0, 1)
+    assert outcome.code in (0, 1, 3)  # 3: one second is too little to run every check
 
 
 def test_any_spec_file_can_be_verified(live_server, verify_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from recmock.specs import SPECS_DIR, Operation, load_spec
 from recmock.verify.classify import Classifier, Verdict, stateful_params
@@ -141,3 +143,86 @@ def test_paths_that_would_not_route_are_not_sent() -> None:
     assert build(SIGNALWIRE.op, {"id": ""}, {}, None, "t") is None
     assert build(SIGNALWIRE.op, {"id": "a/b"}, {}, None, "t") is None
     assert build(SIGNALWIRE.op, {"id": ".."}, {}, None, "t") is None
+
+
+@pytest.mark.parametrize("token", ["", "made-up", "PA" + "0" * 40])
+def test_a_page_token_the_server_never_issued_is_never_valid(token: str) -> None:
+    """Documented: 422 for invalid parameters; no client can forge a token (or send an empty one)."""
+    request = build(SIGNALWIRE.op, {"id": SESSION}, {"page_token": token}, None, "fuzz")
+    assert request is not None
+    assert SIGNALWIRE.classify(request).verdict is Verdict.AMBIGUOUS
+    assert SIGNALWIRE.classify(request, trusted=True).verdict is not Verdict.AMBIGUOUS
+
+
+WIRE_SPEC = """
+openapi: 3.1.0
+info: {title: wire, version: "1"}
+servers: [{url: "http://127.0.0.1/api"}]
+paths:
+  /things:
+    post:
+      operationId: things
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                small: {type: [integer, "null"], format: uint32}
+                signed: {type: integer, format: int32}
+                name: {type: string}
+      responses:
+        "200": {description: ok}
+"""
+
+
+@pytest.fixture(scope="module")
+def wire() -> Classifier:
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "wire.yaml"
+        path.write_text(WIRE_SPEC)
+        return Classifier(load_spec(path).operations[0])
+
+
+@pytest.mark.parametrize(
+    ("body", "verdict"),
+    [
+        ({"small": 2**32 - 1}, Verdict.VALID),
+        ({"small": 2**32}, Verdict.AMBIGUOUS),  # protobuf uint32 cannot carry it: a 400 is fine
+        ({"small": -1}, Verdict.AMBIGUOUS),
+        ({"small": None}, Verdict.VALID),
+        ({"signed": -(2**31)}, Verdict.VALID),
+        ({"signed": 2**31}, Verdict.AMBIGUOUS),
+        ({"name": "ok"}, Verdict.VALID),
+        (b'{"name": "\\ud800"}', Verdict.AMBIGUOUS),  # an unpaired surrogate is not Unicode
+        (b'{"name": "\\ud83d\\ude00"}', Verdict.VALID),  # a pair is an emoji
+    ],
+)
+def test_values_beyond_the_wire_type_or_unicode_are_not_valid(
+    wire: Classifier, body: object, verdict: Verdict
+) -> None:
+    """Valid means a real (typed, protobuf) server can accept it, not only the JSON schema."""
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    request = build(wire.op, {}, {}, raw, "fuzz")
+    assert request is not None
+    assert wire.classify(request).verdict is verdict
+
+
+@given(st.integers(min_value=-(2**70), max_value=2**70))
+def test_uint32_verdicts_follow_the_range(value: int) -> None:
+    """Property: inside 0..2^32-1 valid, outside ambiguous, never invalid (the schema allows it)."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "wire.yaml"
+        path.write_text(WIRE_SPEC)
+        op = load_spec(path).operations[0]
+    request = build(op, {}, {}, json.dumps({"small": value}).encode(), "fuzz")
+    assert request is not None
+    expected = Verdict.VALID if 0 <= value < 2**32 else Verdict.AMBIGUOUS
+    assert Classifier(op).classify(request).verdict is expected

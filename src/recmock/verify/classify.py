@@ -9,9 +9,14 @@ plugNmeet clamps). We judge what is actually sent instead, twice:
 - leniently: unbounded integers, `5.0` counts as an integer, whitespace-padded numbers parse.
 
 Valid strictly -> VALID (must not be rejected); invalid even leniently -> INVALID (must get a
-documented 4xx); anything in between -> AMBIGUOUS, and the negative check says nothing. A
-request using a server-minted cursor (`page_token`) or the page number it unlocks is AMBIGUOUS
-too unless recmock took it from a link: its validity depends on state, not on the schema.
+documented 4xx); anything in between -> AMBIGUOUS, and the negative check says nothing.
+
+"Valid" also means a real server *can* accept it, so these are AMBIGUOUS too:
+- a server-minted cursor (`page_token`, even an empty one) or the page number it unlocks, unless
+  recmock took it from a link: no client can forge a token the server never issued;
+- an integer beyond the wire type the schema's `format` names (`int32`, `uint32`, `int64`,
+  `uint64`: plugNmeet's protobuf `from`/`limit` are uint32), or beyond 64 bits anywhere;
+- text that is not valid Unicode (an unpaired surrogate, which JSON escapes can carry).
 """
 
 from __future__ import annotations
@@ -98,7 +103,11 @@ class Classifier:
             return Classified(
                 Verdict.AMBIGUOUS, tuple(f"only strictly invalid: {i}" for i in issues), parsed
             )
-        risky = _risky_numbers(parsed.body)
+        risky = (
+            _risky_numbers(parsed.body)
+            or _beyond_wire_types(parsed, self.op)
+            or _not_unicode(request.json_body()[1], parsed.params)
+        )
         if risky:
             return Classified(Verdict.AMBIGUOUS, (risky,), parsed)
         if not trusted:
@@ -150,8 +159,11 @@ class Classifier:
 
 
 def _given(query: tuple[tuple[str, str], ...], name: str, params: tuple[Parameter, ...]) -> bool:
-    """A stateful parameter counts as used unless it is absent, empty or its default."""
+    """A stateful parameter counts as used unless absent or its default; a cursor (`*_token`)
+    counts even when empty: an empty token is not one the server issued either."""
     default = next((p.schema.get("default") for p in params if p.name == name), None)
+    if _CURSOR.search(name):
+        return any(k == name for k, _ in query)
     return any(k == name and v != "" and v != str(default) for k, v in query)
 
 
@@ -198,6 +210,63 @@ def _risky_numbers(value: Json) -> str:
         if isinstance(node, Mapping):
             stack.extend(node.values())
         elif isinstance(node, list):
+            stack.extend(node)
+    return ""
+
+
+WIRE_RANGES = {
+    "int32": (-(2**31), 2**31 - 1),
+    "uint32": (0, 2**32 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "uint64": (0, 2**64 - 1),
+}
+
+
+def _formats(schema: Schema) -> set[str]:
+    """The integer wire formats a (possibly nullable / anyOf) schema names."""
+    found = {str(schema.get("format"))} if schema.get("format") in WIRE_RANGES else set()
+    for key in ("anyOf", "oneOf", "allOf"):
+        for branch in schema.get(key) or []:
+            if isinstance(branch, Mapping):
+                found |= _formats(dict(branch))
+    return found
+
+
+def _beyond_wire_types(parsed: Parsed, op: Operation) -> str:
+    """A reason when a top-level integer input exceeds the wire type its schema names, or ''."""
+    inputs: list[tuple[str, Json, Schema]] = []
+    for param in op.parameters:
+        if param.name in parsed.params:
+            inputs.append((param.name, parsed.params[param.name], param.schema))
+    body_schema = op.request_body or {}
+    if isinstance(parsed.body, Mapping):
+        for name, schema in (body_schema.get("properties") or {}).items():
+            if name in parsed.body and isinstance(schema, Mapping):
+                inputs.append((name, parsed.body[name], dict(schema)))
+    for name, value, schema in inputs:
+        if isinstance(value, bool) or not isinstance(value, int):
+            continue
+        for fmt in _formats(schema):
+            low, high = WIRE_RANGES[fmt]
+            if not low <= value <= high:
+                return f"{name} = {str(value)[:24]} is outside {fmt}, the wire type"
+    return ""
+
+
+def _not_unicode(*values: Json) -> str:
+    """A reason when some text holds an unpaired surrogate (not valid Unicode), or ''."""
+    stack = list(values)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return "text with an unpaired surrogate is not valid Unicode"
+        elif isinstance(node, Mapping):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
             stack.extend(node)
     return ""
 
