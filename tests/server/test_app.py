@@ -95,7 +95,8 @@ def test_each_spec_serves_its_31_document_and_swagger_ui(client: httpx.Client, p
     assert document.json()["openapi"].startswith("3.1")
     assert document.json()["servers"][0]["url"] == f"http://127.0.0.1:8000{prefix}"
     ui = client.get(f"{prefix}/ui/")
-    assert ui.status_code == 200 and "swagger" in ui.text.lower()
+    # That Chromium renders it and "Try it out" works: tests/server/test_swagger_ui.py.
+    assert ui.status_code == 200 and '<script src="swagger-ui-bundle.js">' in ui.text
     assert f"{prefix}/openapi.json" in ui.text
 
 
