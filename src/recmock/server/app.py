@@ -34,6 +34,7 @@ from starlette.responses import Response
 from recmock.server import admin
 from recmock.server.pipeline import Mock, encode
 from recmock.server.routing import Route, Router
+from recmock.server.swagger import SwaggerUI
 from recmock.specs import Operation, Spec, connexion_view
 from recmock.state import DEFAULT_SESSION, session_problem
 from recmock.validation import Issue, RawRequest
@@ -152,6 +153,7 @@ class Gateway:
         self._version = self.state.version()
         self.documents = {spec.prefix + "/openapi.json": spec for spec in mock.specs}
         self.ui_prefixes = tuple(spec.prefix + "/ui" for spec in mock.specs)
+        self.ui = SwaggerUI(mock.specs, mock.credentials)  # Swagger UI 5: renders 3.1
         self.edge: ASGIApp = self._dispatch
         self._routes: dict[tuple[str, str], Route] = {}
 
@@ -226,7 +228,7 @@ class Gateway:
             await self.admin(scope, receive, send)  # reached only for non-HTTP-cache paths
             return
         if path.startswith(self.ui_prefixes):
-            await self.inner(scope, receive, send)
+            await self.ui(scope, receive, send)
             return
         if path in self.documents and method in ("GET", "HEAD"):
             await _send(send, 200, self._document(self.documents[path], scope))
