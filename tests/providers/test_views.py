@@ -247,6 +247,10 @@ def test_plugnmeet_paging_reaches_every_match_once_in_order(
         request["room_sid"] = room_sid
     offset, seen = start or 0, []
     request["from"] = start  # null means 0, as absent does
+    if spec_name.endswith("v2") and limit is not None and limit < 0:
+        # v2's wire type is uint32 (plugnmeet-protocol): a negative limit does not decode
+        assert plugnmeet(mock, request, spec_name).status == 400
+        return
     while True:
         page = plugnmeet(mock, request, spec_name)
         assert page.status == 200
