@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 
 from recmock.verify.operation_run import Candidate, OperationRun
 from recmock.verify.registry import CHECKS, Observed, OperationContext
-from recmock.verify.wire import WireRequest, json_bytes
+from recmock.verify.wire import WireRequest, encode_path, json_bytes
 
 MAX_CONFIRM = 40  # distinct candidate defects re-checked per operation
-MAX_SHRINK_STEPS = 24
+MAX_SHRINK_STEPS = 48
 SERVER_ERROR_REPEATS = 3
 
 
@@ -117,7 +117,9 @@ def _shrink(
 
 
 def _smaller(request: WireRequest, ctx: OperationContext) -> Iterator[WireRequest]:
-    """Requests one optional input smaller than `request`."""
+    """Requests one step plainer than `request`: an optional input dropped, or one value
+    made plainer (a string halved, a number towards 0), so the reproducer shows only what
+    triggers the defect (a valid-input refusal shrinks to the one character it refuses)."""
     required = {p.name for p in ctx.op.parameters if p.required}
     for index, (name, _) in enumerate(request.query):
         if name not in required:
@@ -129,3 +131,29 @@ def _smaller(request: WireRequest, ctx: OperationContext) -> Iterator[WireReques
             if name not in needed:
                 rest = {k: v for k, v in body.items() if k != name}
                 yield replace(request, body=json_bytes(rest))
+        for name, value in body.items():
+            for plainer in _plainer(value):
+                yield replace(request, body=json_bytes({**body, name: plainer}))
+    for index, (name, value) in enumerate(request.query):
+        for plainer in _plainer(value):
+            query = (*request.query[:index], (name, str(plainer)), *request.query[index + 1 :])
+            yield replace(request, query=query)
+    for name, value in request.path_params.items():
+        for plainer in _plainer(value):
+            if isinstance(plainer, str) and plainer:
+                params = {**request.path_params, name: plainer}
+                yield replace(request, path=encode_path(ctx.op.path, params), path_params=params)
+
+
+def _plainer(value: object) -> list[object]:
+    """Simpler values of the same type: halves of a string, a smaller number, fewer items."""
+    if isinstance(value, str) and len(value) > 1:
+        half = len(value) // 2
+        return [value[:half], value[half:]]
+    if isinstance(value, bool) or not isinstance(value, int | list):
+        return []
+    if isinstance(value, int):
+        return (
+            [0] if value not in (0, 1) and abs(value) < 2**16 else ([value // 2] if value else [])
+        )
+    return [value[:1]] if len(value) > 1 else []
