@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from recmock.clock import MAX_LIFETIME, MAX_LIFETIME_DAYS
+
 TIME: dict[str, Any] = {"type": ["integer", "string"], "description": "unix s, RFC 3339 or now-2h"}
 RANGE: dict[str, Any] = {
     "type": "array",
@@ -96,8 +98,10 @@ SCENARIO_SCHEMA: dict[str, Any] = {
                         "recordings_per_session": RANGE,
                         "live_fraction": {"type": "number", "minimum": 0, "maximum": 1},
                         "error_fraction": {"type": "number", "minimum": 0, "maximum": 1},
-                        "history_days": {"type": "integer", "minimum": 1},
-                        "link_lifetime": {"type": "integer"},
+                        "history_days": {"type": "integer", "minimum": 1,
+                                         "maximum": MAX_LIFETIME_DAYS},
+                        "link_lifetime": {"type": "integer", "minimum": -MAX_LIFETIME,
+                                          "maximum": MAX_LIFETIME},
                     },
                 },
                 "rooms": {

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import itertools
 import re
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
 
+from recmock import yaml_source
+from recmock.clock import parse_time
+from recmock.clock import today_midnight as today_midnight  # the CLI's `--now today`
 from recmock.errors import ScenarioError
 from recmock.generate import rng_for, uuid4_from
 from recmock.resources import data_dir
@@ -38,10 +39,12 @@ from recmock.world import (
     recording_id,
     session_id_from_any,
 )
+from recmock.yaml_source import excerpt
 
 FIXTURES_DIR = data_dir("fixtures")  # the installed wheel's copy, else the checkout's
-RELATIVE = re.compile(r"^now(?:\s*([+-])\s*(\d+)\s*([smhd]))?$")
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")  # RFC 9110 field-name
+_FIELD_VALUE = re.compile(r"^[\t\x20-\x7e\x80-\xff]*\Z")  # no CR, LF, NUL, beyond latin-1
+_FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 
 
 @dataclass(frozen=True)
@@ -109,16 +112,6 @@ DEFAULT = Scenario("default", "Open world: every well-formed id exists.", None, 
 # ---- loading -------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps timestamps as the strings QA wrote (the format says str or int)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 class _Located:
     """Maps a JSON path inside a YAML file to its line, for messages."""
 
@@ -156,65 +149,52 @@ class _Located:
         )
 
 
-def parse_time(value: Any, now: int) -> int:
-    """Unix seconds from an int, RFC 3339, or `now`, `now-2h`, `now+30m`, `now-3d`."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a time, got {value!r}")
-    if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, datetime):
-        return int(value.timestamp())
-    text = str(value).strip()
-    if text.isdigit():
-        return int(text)
-    relative = RELATIVE.match(text)
-    if relative:
-        sign, amount, unit = relative.groups()
-        delta = int(amount) * UNITS[unit] if amount else 0
-        return now - delta if sign == "-" else now + delta
-    try:
-        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
-    except ValueError:
-        raise ValueError(
-            f"expected unix seconds, RFC 3339 or now-2h style, got {value!r}"
-        ) from None
-
-
 def load_scenario(
-    path: Path, operations: Sequence[Operation], *, default_now: int = DEFAULT_NOW
+    path: Path,
+    operations: Sequence[Operation],
+    *,
+    default_now: int = DEFAULT_NOW,
+    roots: Sequence[Path] = (),
 ) -> Scenario:
-    """Read and validate one fixtures/ file against the format, the specs and the world rules."""
+    """Read and validate one fixtures/ file against the format, the specs and the world rules.
+
+    Raises one ScenarioError listing every problem found, one `file:line: field: ...` a line.
+    A symlink must stay inside `roots` (default: the file's folder and the one above it).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc}") from None
+        text = yaml_source.read_text(path, roots or (path.parent, path.parent.parent))
+        raw = yaml_source.load(text, fixture=True)
+    except yaml_source.SourceError as exc:
+        raise ScenarioError(exc.located(path)) from None
     located = _Located(path, text)
-    try:
-        raw = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise ScenarioError(f"{path}{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
     errors = sorted(
         Draft202012Validator(SCENARIO_SCHEMA).iter_errors(raw), key=lambda e: list(e.absolute_path)
     )
     if errors:
-        error = _most_specific(errors)
-        where = list(error.absolute_path)
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            allowed = error.schema.get("properties", {})
-            where.append(next(k for k in error.instance if k not in allowed))  # point at the key
-        raise located.error(where, _describe(error))
+        raise ScenarioError("\n".join(str(_schema_problem(located, e)) for e in errors))
     assert isinstance(raw, dict)
+    problems: list[ScenarioError] = []
+
+    def attempt(build: Any, *args: Any) -> Any:
+        try:
+            return build(*args)
+        except ScenarioError as exc:
+            problems.append(exc)
+            return None
+
     if raw["name"] != path.stem:
-        raise located.error(["name"], f"expected the file name {path.stem!r}, got {raw['name']!r}")
-    now = parse_time(raw["now"], default_now) if "now" in raw else None
+        problems.append(
+            located.error(["name"], f"expected the file name {path.stem!r}, got {raw['name']!r}")
+        )
+    now = attempt(_time, located, ["now"], raw["now"], default_now) if "now" in raw else None
     world = raw.get("world", {})
-    shape = _shape(located, world.get("shape", {}))
-    catalog = _catalog(located, world, now if now is not None else default_now, raw.get("seed", 0))
-    overrides = tuple(
-        _override(located, i, o, operations) for i, o in enumerate(raw.get("overrides", []))
-    )
+    shape = attempt(_shape, located, world.get("shape", {}))
+    clock = now if now is not None else default_now
+    catalog = attempt(_catalog, located, world, clock, raw.get("seed", 0), problems)
+    entries = enumerate(raw.get("overrides", []))
+    overrides = tuple(attempt(_override, located, i, o, operations) for i, o in entries)
+    if problems:
+        raise ScenarioError("\n".join(str(p) for p in problems))
     return Scenario(
         raw["name"],
         raw.get("description", ""),
@@ -227,6 +207,22 @@ def load_scenario(
     )
 
 
+def _schema_problem(located: _Located, error: Any) -> ScenarioError:
+    error = _most_specific([error])
+    where = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        where.append(next(k for k in error.instance if k not in allowed))  # point at the key
+    return located.error(where, _describe(error))
+
+
+def _time(located: _Located, where: list[Any], value: Any, now: int) -> int:
+    try:
+        return parse_time(value, now)
+    except ValueError as exc:
+        raise located.error(where, str(exc)) from None
+
+
 def load_scenarios(
     directory: Path | Sequence[Path],
     operations: Sequence[Operation],
@@ -237,9 +233,11 @@ def load_scenarios(
     wins) by name; `default` exists even without a file."""
     found = {"default": DEFAULT}
     directories = [directory] if isinstance(directory, Path) else directory
-    for path in (p for folder in directories for p in sorted(folder.glob("*.yaml"))):
-        scenario = load_scenario(path, operations, default_now=default_now)
-        found[scenario.name] = scenario
+    for folder in directories:
+        roots = (folder, folder.parent)
+        for path in sorted(folder.glob("*.yaml")):
+            scenario = load_scenario(path, operations, default_now=default_now, roots=roots)
+            found[scenario.name] = scenario
     return found
 
 
@@ -255,11 +253,15 @@ def _describe(error: Any) -> str:
         allowed = sorted(error.schema.get("properties", {}))
         return f"{error.message}; expected one of {allowed}"
     if error.validator == "enum":
-        return f"expected one of {error.validator_value}, got {error.instance!r}"
+        return f"expected one of {error.validator_value}, got {excerpt(error.instance)}"
     if error.validator == "type":
         kind = type(error.instance).__name__
-        return f"expected {error.validator_value}, got {kind} {error.instance!r}"
-    return str(error.message)
+        return f"expected {error.validator_value}, got {kind} {excerpt(error.instance)}"
+    bounds = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than"}
+    if error.validator in bounds:
+        return f"expected {bounds[error.validator]} {error.validator_value}, got {error.instance}"
+    message = str(error.message)
+    return message if len(message) <= 200 else message[:197] + "..."
 
 
 def _shape(located: _Located, raw: Mapping[str, Any]) -> WorldShape:
@@ -267,24 +269,38 @@ def _shape(located: _Located, raw: Mapping[str, Any]) -> WorldShape:
         values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
         return WorldShape(**values)
     except (ValueError, TypeError) as exc:
+        name, _, message = str(exc).partition(": ")
+        if name in raw:
+            raise located.error(["world", "shape", name], message) from None
         raise located.error(["world", "shape"], str(exc)) from None
 
 
-def _catalog(located: _Located, world: Mapping[str, Any], now: int, seed: int) -> Catalog:
+def _catalog(
+    located: _Located, world: Mapping[str, Any], now: int, seed: int, problems: list[Any]
+) -> Catalog:
+    """The pinned rooms and sessions; each session's problem joins `problems`, so one bad
+    session does not hide the next."""
     rooms: dict[str, tuple[str, ...]] = {}
     sessions: dict[str, Session] = {}
-    for room_id, entries in (world.get("rooms") or {}).items():
-        ids = []
-        for i, entry in enumerate(entries):
-            session = _session(
-                located, ["world", "rooms", room_id, i], entry, now, seed, f"{room_id}/{i}"
-            )
-            sessions[session.id] = session
-            ids.append(session.id)
-        rooms[room_id] = tuple(ids)
-    for i, entry in enumerate(world.get("sessions") or []):
-        session = _session(located, ["world", "sessions", i], entry, now, seed, f"session/{i}")
+    entries_found = [
+        (["world", "rooms", room_id, i], entry, f"{room_id}/{i}", room_id)
+        for room_id, entries in (world.get("rooms") or {}).items()
+        for i, entry in enumerate(entries)
+    ] + [
+        (["world", "sessions", i], entry, f"session/{i}", None)
+        for i, entry in enumerate(world.get("sessions") or [])
+    ]
+    for room_id in world.get("rooms") or {}:
+        rooms[room_id] = ()
+    for where, entry, key, room in entries_found:
+        try:
+            session = _session(located, where, entry, now, seed, key)
+        except ScenarioError as exc:
+            problems.append(exc)
+            continue
         sessions[session.id] = session
+        if room is not None:
+            rooms[room] = (*rooms[room], session.id)
     return Catalog(rooms=rooms, sessions=sessions, closed=bool(world.get("closed", False)))
 
 
@@ -295,10 +311,7 @@ def _session(
     # Any provider's id form works: a UUID, Zoom's base64 UUID, or any string (hashed).
     session_id = session_id_from_any(str(raw["id"])) if "id" in raw else uuid4_from(rng)
     session_id = canonical_session_id(session_id)
-    try:
-        created = parse_time(raw.get("created", "now-1d"), now)
-    except ValueError as exc:
-        raise located.error([*where, "created"], str(exc)) from None
+    created = _time(located, [*where, "created"], raw.get("created", "now-1d"), now)
     host = Caller(name=str(raw.get("host", "QA Host")), user_id=uuid4_from(rng), kind="USER")
     recordings = []
     cursor = created + 60
@@ -469,9 +482,27 @@ def _override(
     return Override(
         selector=selector, operations=frozenset((op.spec_name, op.operation_id) for op in chosen),
         status=status, body=raw.get("body"), example=raw.get("example"),
-        headers=dict(raw.get("headers", {})), latency=latency,
+        headers=_headers(located, where, raw.get("headers", {})), latency=latency,
         failure_rate=float(raw.get("failure_rate", 1.0)), match=dict(raw.get("match", {})),
     )  # fmt: skip
+
+
+def _headers(located: _Located, where: list[Any], raw: Mapping[str, str]) -> dict[str, str]:
+    """Override headers that HTTP can carry: a token name, a value without line breaks, and
+    none that would change how the response is framed."""
+    for name, value in raw.items():
+        if not _TOKEN.match(name):
+            raise located.error([*where, "headers", name],
+                                f"{excerpt(name)} is not an HTTP header name; expected letters, "
+                                "digits and !#$%&'*+-.^_`|~ only")  # fmt: skip
+        if name.lower() in _FRAMING:
+            raise located.error([*where, "headers", name],
+                                f"{name} frames the response; recmock sets it itself")  # fmt: skip
+        if not _FIELD_VALUE.match(value):
+            raise located.error([*where, "headers", name],
+                                f"value {excerpt(value)} cannot be sent in HTTP; expected visible "
+                                "latin-1 characters, spaces and tabs (no line breaks)")  # fmt: skip
+    return dict(raw)
 
 
 def _names(op: Operation) -> tuple[str, ...]:
@@ -483,9 +514,3 @@ def _names(op: Operation) -> tuple[str, ...]:
 def example_value(op: Operation, status: int | str, name: str) -> Any:
     """A named example documented for `op`'s response `status`, or None."""
     return op.examples.get(str(status), {}).get(name)
-
-
-def today_midnight() -> int:
-    """The start of the current UTC day: a clock that is recent yet stable all day long."""
-    now = int(time.time())
-    return now - now % 86400

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
+from recmock import yaml_source
 from recmock.errors import SpecError
 from recmock.resources import data_dir
 from recmock.rules import Rules, parse_contract
@@ -88,19 +87,12 @@ class Spec:
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file, turning parser errors into a message naming file and line."""
+    """Parse a YAML file (regular files only, no alias bombs or duplicate keys, symlinks kept
+    inside specs/), turning every problem into a message naming file and line."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: cannot read: {exc}") from None
-    try:
-        # libyaml's loader when present: a third faster, and spec loading is most of start-up.
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(f"{path}{where}: invalid YAML: {problem}") from None
+        return yaml_source.load(yaml_source.read_text(path, (path.parent, path.parent.parent)))
+    except yaml_source.SourceError as exc:
+        raise SpecError(exc.located(path)) from None
 
 
 def deref(document: Mapping[str, Any], node: Any, _stack: tuple[str, ...] = ()) -> Any:

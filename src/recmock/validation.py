@@ -21,6 +21,9 @@ Json = Any
 _INTEGER = re.compile(r"^[+-]?\d{1,18}$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 MAX_BODY_DEPTH = 64
+MAX_ITEMS = 100  # per array in a request: room ids per fetch, values of a list parameter
+MAX_ITEM_CHARS = 256  # per string in such an array: an id, not a payload
+MAX_INT_DIGITS = 100  # far beyond 64 bits, far below the cost of converting thousands
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -102,7 +105,8 @@ class RequestParser:
         body: Json = None
         if self.body is not None:
             body, decode_problem = decode_json(raw.body)
-            found = ("", decode_problem) if decode_problem else _body_error(self.body, body)
+            found = ("", decode_problem) if decode_problem else _over_bounds(body, [])
+            found = found or _body_error(self.body, body)
             if found is not None:
                 issues.append(Issue("body", found[0], found[1]))
         return Parsed(params, body), issues
@@ -115,6 +119,8 @@ def coerce(values: list[str], schema: Schema) -> tuple[Json, str | None]:
     if "array" in kinds:
         items = schema.get("items", {})
         parts = [part for v in values for part in v.split(",")]
+        if len(parts) > MAX_ITEMS:
+            return None, f"{len(parts)} items; expected at most {MAX_ITEMS} per request"
         out = []
         for part in parts:
             value, problem = coerce([part], items)
@@ -150,14 +156,53 @@ def decode_json(body: bytes) -> tuple[Json, str | None]:
     if _depth_exceeds(text, MAX_BODY_DEPTH):
         return None, f"JSON nested deeper than {MAX_BODY_DEPTH} levels"
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         return None, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
     except RecursionError:
         return None, f"JSON nested deeper than {MAX_BODY_DEPTH} levels"
+    except ValueError as exc:  # from the hooks: a number JSON allows but no provider reads
+        return None, str(exc)
     if _SURROGATE_ESCAPE.search(text):
         value = _replace_lone_surrogates(value)
     return value, None
+
+
+def _over_bounds(value: Json, where: list[str]) -> tuple[str, str] | None:
+    """(where, why) when an array holds more than MAX_ITEMS items or a string item is longer
+    than MAX_ITEM_CHARS: the work a request causes (rooms looked up, ids echoed on every row)
+    grows with both, so both are bounded before any of it starts."""
+    if isinstance(value, list):
+        name = ".".join(where)
+        if len(value) > MAX_ITEMS:
+            return name, f"{len(value)} items; expected at most {MAX_ITEMS} per request"
+        for item in value:
+            if isinstance(item, str) and len(item) > MAX_ITEM_CHARS:
+                return name, (f"an item of {len(item)} characters; expected at most "
+                              f"{MAX_ITEM_CHARS}")  # fmt: skip
+            found = _over_bounds(item, where) if isinstance(item, list | dict) else None
+            if found:
+                return found
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            nested = isinstance(item, list | dict)
+            found = _over_bounds(item, [*where, str(key)]) if nested else None
+            if found:
+                return found
+    return None
+
+
+def _bounded_int(text: str) -> int:
+    """An integer literal of at most MAX_INT_DIGITS digits (Go, the real servers, stops at 64
+    bits; Python's int() refuses 4300 digits with a ValueError that would be a 500)."""
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"a number with {len(text)} digits; expected at most {MAX_INT_DIGITS}")
+    return int(text)
+
+
+def _no_constant(text: str) -> float:
+    """NaN and Infinity are not JSON (Python's decoder accepts them)."""
+    raise ValueError(f"not valid JSON: {text} is not a number")
 
 
 def _replace_lone_surrogates(value: Json) -> Json:

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from recmock.clock import MAX_LIFETIME, MAX_LIFETIME_DAYS
 from recmock.errors import ConfigError
 from recmock.generate import Pools, derive_int, pools_for, rng_for, uuid4_from
 
@@ -53,6 +56,12 @@ class WorldShape:
                 f"recordings_per_session: at most {MAX_RECORDINGS_PER_SESSION} per session, "
                 f"got {self.recordings_per_session[1]}; spread recordings over more sessions"
             )
+        if not 1 <= self.history_days <= MAX_LIFETIME_DAYS:
+            raise ConfigError(f"history_days: expected 1..{MAX_LIFETIME_DAYS} days (a century), "
+                              f"got {self.history_days}")  # fmt: skip
+        if abs(self.link_lifetime) > MAX_LIFETIME:
+            raise ConfigError(f"link_lifetime: expected -{MAX_LIFETIME}..{MAX_LIFETIME} seconds "
+                              f"(a century), got {self.link_lifetime}")  # fmt: skip
         for name in ("live_fraction", "error_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(
@@ -187,12 +196,12 @@ class World:
         self.shape = shape or WorldShape()
         self.catalog = catalog or Catalog()
         self.pools: Pools = pools_for(seed)
-        # Bounded caches keep memory flat however many ids clients invent: sessions are the
-        # heavy entries (a few KB each), so few are kept; a room's light index of uploaded
-        # recordings lets list views sort and page without keeping its sessions.
-        self.session = lru_cache(maxsize=256)(self._session)
-        self.room_sessions = lru_cache(maxsize=4096)(self._room_sessions)
-        self.room_uploads = lru_cache(maxsize=512)(self._room_uploads)
+        # Caches bounded by bytes keep memory flat however many ids clients invent, and however
+        # long: an entry's cost counts its key (a client's id) and its value. A room's light
+        # index of uploaded recordings lets list views sort and page without keeping sessions.
+        self.session = Memo(self._session, 4 << 20, _session_cost)
+        self.room_sessions = Memo(self._room_sessions, 4 << 20, _ids_cost)
+        self.room_uploads = Memo(self._room_uploads, 32 << 20, _uploads_cost)
 
     def _room_sessions(self, room_id: str) -> tuple[str, ...] | None:
         """The session ids of a room, oldest first; None when the room does not exist."""
@@ -243,6 +252,62 @@ class World:
         solo = session_id_from_any(f"solo:{rec_id}")
         solo_session = derive_session(self.seed, self.now, self.shape, self.pools, solo, minimum=1)
         return replace(solo_session.recordings[-1], id=rec_id)
+
+
+_MISSING = object()
+
+
+class Memo:
+    """A thread-safe LRU memo of a one-string-argument function, bounded by estimated bytes.
+
+    Bounded by entries (as `lru_cache` is), 400 requests naming 900 KB room ids kept 355 MB;
+    here each entry costs its key's length plus `cost(value)`, and one entry over an eighth of
+    the budget is computed but not kept, so it cannot flush everything else.
+    """
+
+    def __init__(self, function: Callable[[str], Any], max_bytes: int,
+                 cost: Callable[[Any], int]) -> None:  # fmt: skip
+        self.function, self.max_bytes, self.cost = function, max_bytes, cost
+        self.entries: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+        self.size = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, key: str) -> Any:
+        with self._lock:
+            hit = self.entries.get(key, _MISSING)
+            if hit is not _MISSING:
+                self.entries.move_to_end(key)
+                return hit[0]  # type: ignore[index]
+        value = self.function(key)
+        size = 128 + len(key) + self.cost(value)
+        if size > self.max_bytes // 8:
+            return value
+        with self._lock:
+            if key not in self.entries:
+                self.entries[key] = (value, size)
+                self.size += size
+            while self.size > self.max_bytes:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.size -= dropped
+        return value
+
+    def cache_clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self.entries.clear()
+            self.size = 0
+
+
+def _session_cost(session: Session | None) -> int:
+    return 0 if session is None else 400 + 700 * len(session.recordings)
+
+
+def _ids_cost(ids: tuple[str, ...] | None) -> int:
+    return 0 if ids is None else 64 + 96 * len(ids)
+
+
+def _uploads_cost(rows: tuple[Any, ...]) -> int:
+    return 64 + 200 * len(rows)
 
 
 @lru_cache(maxsize=4096)

@@ -12,6 +12,7 @@ the cost of CORS and Connexion is paid once per distinct request.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -31,7 +32,7 @@ from connexion.resolver import Resolver
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
-from recmock.server import admin
+from recmock.server import admin, limits
 from recmock.server.pipeline import Mock, encode
 from recmock.server.routing import Route, Router
 from recmock.server.swagger import SwaggerUI
@@ -46,6 +47,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 BODY_KEY = "recmock.body"
+HEADERS_KEY = "recmock.headers"  # the request's own headers, as the handler must see them
 NOTE_KEY = "recmock.note"  # handler -> gateway: valid_until, problems, scenario (never on the wire)
 log = logging.getLogger("recmock")
 CORS_HEADERS = ["Authorization", "API-KEY", "HASH-SIGNATURE", "Content-Type",
@@ -129,7 +131,8 @@ def _raw_request(scope: Scope, body: bytes, path_params: dict[str, str]) -> RawR
     query = tuple(
         parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     )
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    sent = scope.get(HEADERS_KEY, scope["headers"])
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in sent}
     return RawRequest(scope["method"], scope["path"], path_params, query, headers, body)
 
 
@@ -165,9 +168,11 @@ class Gateway:
         """Router.match, memoised: clients repeat their paths, and the router is pure."""
         route = self._routes.get((method, path))
         if route is None:
-            if len(self._routes) >= 4096:
-                self._routes.clear()
-            route = self._routes[(method, path)] = self.router.match(method, path)
+            route = self.router.match(method, path)
+            if len(path) <= 512:  # bounded in bytes too: 4096 paths of 64 KiB would be 256 MB
+                if len(self._routes) >= 4096:
+                    self._routes.clear()
+                self._routes[(method, path)] = route
         return route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -175,6 +180,8 @@ class Gateway:
             await self.edge(scope, receive, send)
             return
         route = self._route(scope["method"], scope["path"])
+        if route.path:  # a path the client encoded twice (@zoom/rivet): serve its plain form
+            scope = {**scope, "path": route.path, "raw_path": route.path.encode()}
         if route.operation is None or route.status != 200:
             if scope["path"].startswith(admin.PREFIX):
                 await self.admin(scope, receive, send)  # outside CORS: no admin answer has any
@@ -259,7 +266,13 @@ class Gateway:
     async def _answer(self, op: Operation, scope: Scope, note: dict[str, Any], send: Send) -> None:
         """Connexion -> handler -> Mock.handle; an exception still answers in the provider shape."""
         captured = _Captured()
-        await self.inner(scope, _replay(b""), captured.send)
+        # Connexion parses form bodies by itself (a multipart type without a boundary made it
+        # fail: a 500). The handler reads the body from the scope, so Connexion never needs the
+        # content type; the handler gets the headers as sent.
+        headers = scope["headers"]
+        plain = [h for h in headers if h[0] != b"content-type"]
+        await self.inner({**scope, "headers": plain, HEADERS_KEY: headers}, _replay(b""),
+                         captured.send)  # fmt: skip
         if "valid_until" not in note:
             # Connexion answered by itself (an exception became its problem+json 500): the
             # client still gets the provider's documented shape, the log gets the details.
@@ -385,12 +398,16 @@ def header_value(text: str) -> str:
 
 
 def _handler_for(state: Gateway, op: Operation) -> Callable[..., Awaitable[Response]]:
+    heavy = limits.fans_out(op)  # work grows with the request: served off the event loop
+
     async def handler(**_: Any) -> Response:  # Connexion passes path params; we read scope
         from connexion import request
 
         scope = request.scope
         raw = _raw_request(scope, scope.get(BODY_KEY, b""), dict(request.path_params))
-        outcome = state.mock.handle(op, raw, origin=admin.origin_of(scope), wall_clock=time.time())
+        serve = functools.partial(state.mock.handle, op, raw, origin=admin.origin_of(scope),
+                                  wall_clock=time.time())  # fmt: skip
+        outcome = await limits.off_loop(serve) if heavy else serve()
         if outcome.delay:
             await asyncio.sleep(outcome.delay)
         reply = outcome.reply

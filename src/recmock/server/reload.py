@@ -2,7 +2,8 @@
 
 The swap is one attribute assignment, so a request is served entirely by the old app or
 entirely by the new one. A rebuild that fails (bad YAML, invalid scenario) changes nothing and
-says why on stderr.
+says why on stderr. Whatever a file holds, the watch thread never dies: an unexpected exception
+is reported in one line like any refused file, and the next change is reloaded again.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def try_rebuild(target: Reloadable, rebuild: Callable[[], ASGIApp]) -> str:
         target.app = rebuild()
     except RecmockError as exc:
         return f"recmock: reload failed, still serving the last good version: {exc}"
+    except Exception as exc:
+        kind = type(exc).__name__
+        return f"recmock: reload failed ({kind}), still serving the last good version: {exc}"
     return "recmock: reloaded specs and fixtures"
 
 
@@ -41,8 +45,14 @@ def watch(target: Reloadable, rebuild: Callable[[], ASGIApp], paths: Sequence[Pa
     from watchfiles import watch as watch_files
 
     def loop() -> None:
-        for _changes in watch_files(*paths, stop_event=stop, debounce=300):
-            print(try_rebuild(target, rebuild), file=sys.stderr, flush=True)
+        while not stop.is_set():
+            try:
+                for _changes in watch_files(*paths, stop_event=stop, debounce=300):
+                    print(try_rebuild(target, rebuild), file=sys.stderr, flush=True)
+                return
+            except Exception as exc:
+                print(f"recmock: watching files failed ({exc}); retrying", file=sys.stderr)
+                stop.wait(1.0)
 
     thread = threading.Thread(target=loop, name="recmock-watch", daemon=True)
     thread.start()

@@ -21,6 +21,7 @@ from recmock.errors import ConfigError
 from recmock.providers import Credentials
 from recmock.resources import scenario_dirs
 from recmock.scenarios import load_scenarios, parse_time, today_midnight
+from recmock.server import limits
 from recmock.server.app import ASGIApp, Options, create_app
 from recmock.server.pipeline import Mock
 from recmock.server.reload import Reloadable, watch
@@ -207,7 +208,8 @@ def _serve(args: argparse.Namespace, config: ServeConfig) -> int:
         )
     _banner(mock, args)
     common: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": args.log_level,
-                              "timeout_graceful_shutdown": 10}  # fmt: skip
+                              "timeout_graceful_shutdown": 10, "timeout_keep_alive": 5,
+                              "http": limits.PROTOCOL}  # fmt: skip  # head size, read timeout
     if args.workers == 1:
         uvicorn.run(app, **common)
     else:
