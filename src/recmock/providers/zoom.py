@@ -47,6 +47,10 @@ class Zoom(Provider):
         return float(exp)
 
     def invalid(self, op: Operation, issues: list[Issue]) -> Reply:
+        if all(issue.location == "path" for issue in issues):
+            # The docs put no limit on sessionId: one no session can have (control characters,
+            # which the router cannot pass on) names no session, as any unknown id.
+            return Reply(404, {"code": 3301, "message": "This recording does not exist."})
         first = issues[0]
         return Reply(
             400, {"code": 300, "message": f"Invalid parameter: {first.name}. {first.message}"}
