@@ -169,3 +169,24 @@ def test_a_config_file_runs_verify_with_flags_winning(
     assert "15 examples per mode" in outcome.out  # the flag won over the file's 500
     assert "path.id (1 value(s))" in outcome.out
     assert "demo-token" not in outcome.out
+
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "contract" / "verify.yaml"
+
+
+@pytest.mark.parametrize("provider", ["signalwire", "plugnmeet", "zoom", "cloudflare"])
+def test_the_shipped_example_config_loads_and_its_params_fit_the_spec(provider: str) -> None:
+    """Every section of examples/contract/verify.yaml loads, and its params name real inputs."""
+    import re
+
+    from recmock.verify.config import provider_spec
+
+    env = {name: "x" for name in re.findall(r"\$\{(\w+)\}", EXAMPLE.read_text())}
+    env.update({k: "http://h/x" for k in env if k.endswith("BASE_URL")})
+    env["REALTIMEKIT_APP_ID"] = "4f6ab9c5-3c2c-4b4e-9c57-2a0b6d8d3b7e"
+    env["REALTIMEKIT_RECORDING_ID"] = "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"
+    settings = load_settings(EXAMPLE, provider, env)
+    assert settings.base_url and settings.auth and settings.params
+    parse_params(list(settings.params), load_spec(provider_spec(provider)), env)
+    if settings.allow:
+        assert Path(settings.allow).is_file()
