@@ -134,12 +134,12 @@ def now(value: str) -> str:
     text = value.strip()
     if text in ("", "today", "fixed", "wall"):
         return text
-    from recmock.scenarios import parse_time  # only when a time is given: it imports Faker
+    from recmock.clock import RANGE_TEXT, parse_time
 
     try:
         moment = parse_time(text, int(time.time()))  # now-2h is relative to the wall clock
-    except ValueError:
-        raise _refuse(value, NOW_FORMS) from None
+    except ValueError as exc:
+        raise _refuse(value, RANGE_TEXT if "between" in str(exc) else NOW_FORMS) from None
     if not 0 <= moment <= LAST_SECOND:
         raise _refuse(value, f"{NOW_FORMS}, between 1970 and 9999")
     return text

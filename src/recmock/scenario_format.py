@@ -98,10 +98,16 @@ SCENARIO_SCHEMA: dict[str, Any] = {
                         "recordings_per_session": RANGE,
                         "live_fraction": {"type": "number", "minimum": 0, "maximum": 1},
                         "error_fraction": {"type": "number", "minimum": 0, "maximum": 1},
-                        "history_days": {"type": "integer", "minimum": 1,
-                                         "maximum": MAX_LIFETIME_DAYS},
-                        "link_lifetime": {"type": "integer", "minimum": -MAX_LIFETIME,
-                                          "maximum": MAX_LIFETIME},
+                        "history_days": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": MAX_LIFETIME_DAYS,
+                        },
+                        "link_lifetime": {
+                            "type": "integer",
+                            "minimum": -MAX_LIFETIME,
+                            "maximum": MAX_LIFETIME,
+                        },
                     },
                 },
                 "rooms": {

@@ -383,8 +383,10 @@ CASES = [
     ),
     Case(
         "multipart/form-data with a boundary and a form body",
-        lambda: signed(b"--x\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n--x--\r\n",
-                       "multipart/form-data; boundary=x"),
+        lambda: signed(
+            b"--x\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n--x--\r\n",
+            "multipart/form-data; boundary=x",
+        ),
         400,
         plugnmeet("INVALID_BODY"),
     ),
@@ -459,8 +461,9 @@ CASES = [
     ),
     Case(
         "admin body nested 4000 deep",
-        lambda: request("PUT", "/__recmock/scenario", [("Content-Type", "application/json")],
-                        b"[" * 4000),
+        lambda: request(
+            "PUT", "/__recmock/scenario", [("Content-Type", "application/json")], b"[" * 4000
+        ),
         400,
         admin_error("scenario"),
     ),

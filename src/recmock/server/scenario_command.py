@@ -33,7 +33,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
         try:
             problems = check_scenario(load_scenario(path, operations), specs)
         except RecmockError as exc:
-            problems = [str(exc)]
+            problems = str(exc).splitlines()  # one FAIL line per problem
         if problems:
             failed += 1
             for problem in problems:
