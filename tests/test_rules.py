@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from recmock.errors import SpecError
-from recmock.rules import Rules, parse_expr, parse_rules, records_of, violations
+from recmock.rules import Rules, parse_contract, parse_expr, parse_rules, records_of, violations
 from recmock.specs import load_specs
 
 WHERE = "specs/x.yaml: paths./r.get.x-recmock"
@@ -288,3 +288,100 @@ def test_a_broken_signalwire_record_is_reported() -> None:
     assert violations(signalwire, {"data": [live, leaked]}) == [
         "data[1]: uri must be absent or null when status in ['recording', 'paused']"
     ]
+
+
+# ---- promises and world -------------------------------------------------------------------
+
+
+def contract(**raw: Any) -> Any:
+    return parse_contract(raw, WHERE)
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "detail"),
+    [
+        ({"invariants": ["a < b"]}, "", "`promises` (asserted by verify"),
+        ({"promises": {"invariants": ["a < b"]}}, ".promises.invariants[0]", "needs a mapping"),
+        ({"promises": {"invariants": [{"rule": "a < b"}]}}, ".promises.invariants[0]",
+         "needs an entry with `source`"),
+        ({"promises": {"invariants": [{"rule": "a < b", "why": "x"}]}},
+         ".promises.invariants[0]", "`source`"),
+        ({"promises": {"invariants": [{"rule": "a < b", "source": 3}]}},
+         ".promises.invariants[0].source", "expected a string"),
+        ({"promises": {"filters": [{"param": "p", "field": "f"}]}}, ".promises.filters[0]",
+         "`source`"),
+        ({"promises": {"lifecycle": [{"when": "a", "forbid": ["b"]}]}},
+         ".promises.lifecycle[0]", "`source`"),
+        ({"world": {"lifecycle": [{"when": "a", "forbid": ["b"], "source": "x"}]}},
+         ".world.lifecycle[0]", "unknown keys ['source']"),
+        ({"world": {"items": "data"}}, ".world", "belong at the top"),
+        ({"world": ["a < b"]}, ".world", "expected a mapping"),
+        ({"promises": {"ordering": {"param": "", "field": "t", "source": "doc 001: x"}},
+          "world": {"ordering": {"param": "", "field": "t"}}}, "", "in both"),
+    ],
+)  # fmt: skip
+def test_contract_errors_name_the_field(raw: dict[str, Any], field: str, detail: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_contract(raw, WHERE)
+    message = str(caught.value)
+    assert message.startswith(f"{WHERE}{field}:"), message
+    assert detail in message
+
+
+def test_contract_splits_promises_from_world() -> None:
+    found = contract(
+        items="data",
+        promises={"invariants": [{"rule": "a <= b", "source": "doc 002: \"x\""}],
+                  "filters": [{"param": "id", "field": "sid", "source": "doc 002: \"y\""}]},
+        world={"invariants": ["c > 0", {"rule": "d > 0", "why": "tidy"}],
+               "ordering": {"param": "", "field": "t", "why": "newest first"}},
+    )  # fmt: skip
+    assert found.promises.items == found.rules.items == "data"
+    assert [e.source for e in found.promises.invariants] == ["a <= b"]
+    assert [e.source for e in found.rules.invariants] == ["a <= b", "c > 0", "d > 0"]
+    assert found.promises.ordering is None and found.rules.ordering is not None
+    assert found.rules.sources == {
+        "invariant a <= b": 'doc 002: "x"', "filter id eq sid": 'doc 002: "y"',
+        "invariant d > 0": "tidy", "ordering": "newest first",
+    }  # fmt: skip
+    body = {"data": [{"a": 1, "b": 2, "c": -1, "d": 1}]}
+    assert violations(found.promises, body) == []
+    assert violations(found.rules, body) == ["data[0]: c > 0 is false"]
+
+
+def test_every_spec_promise_is_also_obeyed_by_the_mock() -> None:
+    """op.promises is a subset of op.rules: the mock keeps every promise, plus its choices."""
+    for spec in load_specs():
+        for op in spec.operations:
+            promised, obeyed = op.promises, op.rules
+            assert set(promised.labels()) <= set(obeyed.labels()), spec.name
+            assert set(promised.invariants) <= set(obeyed.invariants)
+            assert set(promised.document_invariants) <= set(obeyed.document_invariants)
+            assert set(promised.lifecycle) <= set(obeyed.lifecycle)
+            assert set(promised.filters) <= set(obeyed.filters)
+            assert promised.paging in (None, obeyed.paging)
+            assert promised.ordering in (None, obeyed.ordering)
+            assert all(promised.sources.get(label) for label in promised.labels()), spec.name
+            assert promised.labels() and len(obeyed.labels()) > len(promised.labels())
+
+
+# ---- protojson's decimal strings ----------------------------------------------------------
+
+
+@given(a=st.integers(-(2**63), 2**63 - 1), b=st.integers(-(2**63), 2**63 - 1),
+       op=st.sampled_from(["<", "<=", ">", ">=", "==", "!="]),
+       as_text=st.sampled_from(["left", "right", "both", "neither"]))  # fmt: skip
+def test_decimal_strings_compare_as_their_numbers(a: int, b: int, op: str, as_text: str) -> None:
+    """int64 fields arrive as "123" from a protojson server: comparisons mean the numbers."""
+    record = {"a": str(a) if as_text in ("left", "both") else a,
+              "b": str(b) if as_text in ("right", "both") else b}  # fmt: skip
+    expected = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}
+    if as_text == "both" and op in ("==", "!="):
+        expected[op] = (str(a) == str(b)) if op == "==" else (str(a) != str(b))
+    assert holds(f"a {op} b", record) is expected[op]
+
+
+def test_decimal_ids_stay_strings_under_equality() -> None:
+    assert not holds("a == b", {"a": "007", "b": "7"})
+    assert holds("a < b", {"a": "9", "b": "10"})  # numerically, not as text
+    assert not holds("a < b", {"a": "x9", "b": "10"})  # not a number: compared as text
