@@ -58,7 +58,7 @@ VARIANTS: dict[str, Variant] = {
     "sw-password-ignored": Variant("signalwire", "auth", "right project, any token"),
     # Zoom
     "zoom-start-epoch": Variant("zoom", "schema", "include_fields given: start_time in unix s"),
-    "zoom-chat-no-url": Variant("zoom", "schema", "CHAT files lack download_url"),
+    "zoom-chat-relative-url": Variant("zoom", "schema", "CHAT files: download_url a bare path"),
     "zoom-404-plain-text": Variant("zoom", "schema", "unknown session: 404 as text/plain"),
     "zoom-ttl-zero-rejected": Variant("zoom", "negative", "ttl 0 (in 0-604800) -> 400"),
     "zoom-include-unchecked": Variant("zoom", "negative", "any include_fields value -> 200"),

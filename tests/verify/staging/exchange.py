@@ -25,7 +25,6 @@ class Choices:
     own_status_codes: bool = True  # plugNmeet errors say BAD_REQUEST / UNAUTHENTICATED / ...
     int64_as_string: bool = True  # plugNmeet int64 fields as decimal strings (protojson)
     float_exponent: bool = True  # plugNmeet float file_size as 1.572864e+07 (protojson)
-    uint32_from: bool = True  # plugNmeet `from` beyond 2^32-1 is a 400 (uint32 on the wire)
     sdk_nulls: bool = True  # Cloudflare null where the SDK types `string | null`
     empty_token_422: bool = True  # SignalWire `page_token=` (never issued) is a 422
     processing_format: bool = True  # SignalWire `processing` already knows its MIME type

@@ -1,7 +1,8 @@
 """plugNmeet `POST /auth/recording/fetch`, written from the plugNmeet docs (seeds 000/001).
 
 Behaves like the real protobuf server where the docs leave room: `from`/`limit` are uint32 on
-the wire, `limit` <= 0 means 20 and is clamped to 100, int64 fields may travel as decimal
+the wire (a negative or larger value does not decode: 400), `limit` 0 means 20 and is clamped
+to 100, int64 fields may travel as decimal
 strings and float32 `file_size` in exponent form, and error `status_code`s are the double's own.
 """
 
@@ -57,11 +58,13 @@ def _parse(body: bytes, bug: Bug, choices: Choices) -> dict[str, Any]:
         if not bug("pnm-negative-from-accepted"):
             raise ValueError("from: must be >= 0")
         start = 0
-    elif start > UINT32 and choices.uint32_from:
+    elif start > UINT32:
         raise ValueError("from: value out of range for uint32")
     if "limit" in doc and doc["limit"] is None and bug("pnm-null-limit-rejected"):
         raise ValueError("limit: expected a number")
     limit = _uint(doc, "limit")
+    if limit is not None and not 0 <= limit <= UINT32:
+        raise ValueError("limit: value out of range for uint32")
     order = doc.get("order_by")
     if order not in (None, "ASC", "DESC"):
         raise ValueError("order_by: expected ASC or DESC")
@@ -131,7 +134,7 @@ def _record(r: PnmRecording, choices: Choices, size_as_string: bool, bug: Bug) -
     opened = r.room_creation_time
     if r.room_sid == LAST_STANDUP and bug("pnm-room-opened-later"):
         opened = r.creation_time + 3600  # the room's last reopening, not the recorded session's
-    size: Any = _float32(r.file_size) if choices.float_exponent else r.file_size
+    size: Any = float32_text(r.file_size) if choices.float_exponent else r.file_size
     record: dict[str, Any] = {
         "record_id": r.record_id,
         "room_id": r.room_id,
@@ -151,8 +154,8 @@ def _int64(value: int, choices: Choices) -> Any:
     return str(value) if choices.int64_as_string else value
 
 
-def _float32(value: int) -> str:
-    """Go's shortest float text ('g', exponent from 1e6 on): 15728640 -> 1.572864e+07."""
+def float32_text(value: int) -> str:
+    """Go's 'g' float text (exponent from 1e6 on), as protojson writes float32: 1.572864e+07."""
     if value < 1_000_000:
         return raw_number(str(value))
     digits = str(value).rstrip("0")
