@@ -25,6 +25,12 @@ _RECORDS = "no response carried records"
 def hint(run: OperationRun) -> str:
     """The `--param` flags that would give this operation data to return."""
     op = run.ctx.op
+    refused = sum(n for status, n in run.coverage.statuses.items() if status in (401, 403))
+    if run.coverage.valid and refused == run.coverage.valid:
+        return (
+            "every request with the given credentials was refused: check the auth options, "
+            "or give ids these credentials may read with --param"
+        )
     path = [p.name for p in op.parameters if p.location == "path"]
     if path:
         return "give known ids with " + " ".join(f"--param {n}=..." for n in path)
