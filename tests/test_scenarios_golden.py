@@ -26,6 +26,7 @@ IDS = {  # ids each scenario pins, so the golden shows its explicit records
     "in-progress": ("room01", "6f1c2a9e-3b4d-4c5e-8f60-718293a4b5e1"),
     "errored": ("room-errored", "9a3e5c71-2b8d-4f06-a1e9-3d5c7b9f01c7"),
     "seed-docs": ("room01", "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"),
+    "review-week": ("room-review", "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"),
 }
 DEFAULT_IDS = ("room01", "5ee8b016-0818-4425-9a59-cac9fc5e1f92")
 

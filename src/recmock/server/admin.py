@@ -265,5 +265,7 @@ async def respond(send: Send, status: int, body: Any) -> None:
     headers = [(b"content-type", b"application/json"),
                (b"content-length", str(len(payload)).encode()),
                (b"cache-control", b"no-store")]  # fmt: skip
+    if status >= 400:  # an error of the mock itself, marked as the API's mock errors are
+        headers.append((b"x-recmock-error", b"true"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

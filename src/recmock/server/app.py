@@ -21,18 +21,20 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from connexion import AsyncApp
-from connexion.middleware.context import ContextMiddleware
-from connexion.middleware.exceptions import ExceptionMiddleware
-from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.server_error import ServerErrorMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.resolver import Resolver
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from recmock.server import admin, limits
+from recmock.server.connexion_parts import (  # Connexion without its DeprecationWarnings
+    AsyncApp,
+    ContextMiddleware,
+    ExceptionMiddleware,
+    LifespanMiddleware,
+    Resolver,
+    RoutingMiddleware,
+    ServerErrorMiddleware,
+    SwaggerUIMiddleware,
+)
 from recmock.server.pipeline import Mock, encode
 from recmock.server.routing import Route, Router
 from recmock.server.swagger import SwaggerUI

@@ -18,16 +18,19 @@ from typing import Any
 
 import orjson
 
-from recmock.generate import Context, derive_int, from_schema
+from recmock.generate import derive_int
 from recmock.providers import Credentials, Provider, Reply, View, provider_for
+from recmock.rules import Rules
 from recmock.scenarios import DEFAULT, Override, Scenario, example_value
-from recmock.specs import Operation, Spec
+from recmock.server.dynamic import dynamic_body
+from recmock.specs import Operation, Spec, deref
 from recmock.state import DEFAULT_SESSION, MemoryState, State, session_problem
 from recmock.state.interface import ACTIVE, SESSION_HEADER, SESSION_QUERY
 from recmock.validation import RawRequest, RequestParser
 from recmock.world import DEFAULT_NOW, World
 
 SCENARIO_HEADER = "x-recmock-scenario"
+RETRY_AFTER_SECONDS = 1  # a forced 429's wait: short, so client retry tests stay fast
 
 
 @dataclass(frozen=True)
@@ -178,20 +181,42 @@ class Mock:
             return mock_error(400, f"status {code} is not documented for {op.full_path}",
                               documented=sorted(op.responses))  # fmt: skip
         examples = op.examples.get(code, {})
+        headers = self._documented_headers(op, code)
         if choice.example:
             if choice.example not in examples:
                 return mock_error(
                     404, f"no example {choice.example!r} for {code}", examples=sorted(examples)
                 )
-            return Reply(int(code), examples[choice.example])
+            return Reply(int(code), examples[choice.example], headers)
         if choice.dynamic:
             seed = derive_int(self.seed, raw.method, raw.path, raw.query, raw.body)
             world = self.world(name)
-            ctx = Context(random.Random(seed), world.pools, world.now)
-            return Reply(int(code), from_schema(op.response_schema(code) or {}, ctx))
+            schema, rules = op.response_schema(code) or {}, op.rules
+            body = dynamic_body(schema, rules if code.startswith("2") else Rules(), seed,
+                                world.pools, world.now)  # fmt: skip
+            return Reply(int(code), body, headers)
         if examples:
-            return Reply(int(code), next(iter(examples.values())))
-        return provider.error(int(code), f"status {code} forced by the client", op)
+            return Reply(int(code), next(iter(examples.values())), headers)
+        error = provider.error(int(code), f"status {code} forced by the client", op)
+        return Reply(error.status, error.body, {**headers, **error.headers}, error.valid_until)
+
+    def _documented_headers(self, op: Operation, code: str) -> dict[str, str]:
+        """The response headers the spec documents for `code`, so a forced 429 says when to
+        retry as the provider's does (`Retry-After`); other headers need an example."""
+        spec = next((s for s in self.specs if s.name == op.spec_name), None)
+        if spec is None:
+            return {}
+        item = spec.document.get("paths", {}).get(op.path, {})
+        response = item.get(op.method.lower(), {}).get("responses", {}).get(code, {})
+        out = {}
+        for name, header in deref(spec.document, response).get("headers", {}).items():
+            schema = header.get("schema", {})
+            example = header.get("example", schema.get("example", schema.get("default")))
+            if name.lower() == "retry-after":
+                out[name] = str(example if example is not None else RETRY_AFTER_SECONDS)
+            elif example is not None:
+                out[name] = str(example)
+        return out
 
     def _overrides(
         self, op: Operation, raw: RawRequest, name: str, provider: Provider, session: str
