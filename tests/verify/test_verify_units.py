@@ -12,7 +12,8 @@ from recmock.verify.checks import effective_limit, order_problem, same_value
 from recmock.verify.config import AllowEntry, provider_spec
 from recmock.verify.contract import media_type_matches, write_only_leaks
 from recmock.verify.credentials import Credentials, Redactor
-from recmock.verify.wire import WireRequest, curl_command
+from recmock.verify.reproducer import curl_command
+from recmock.verify.wire import WireRequest
 
 
 def test_effective_limit_follows_clamping_rules() -> None:

@@ -42,7 +42,8 @@ from recmock.verify.generation import Generator, unique, without
 from recmock.verify.known import KnownData, apply, pin_path
 from recmock.verify.operation_run import OperationRun
 from recmock.verify.registry import CHECKS, REGISTRY, OperationContext
-from recmock.verify.wire import Exchange, Transport, WireRequest, curl_command
+from recmock.verify.reproducer import curl_command
+from recmock.verify.wire import Exchange, Transport, WireRequest
 
 BATCH = 25
 MAX_TRANSPORT_ERRORS = 8  # in a row: the target went away, stop with exit 2

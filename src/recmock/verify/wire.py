@@ -13,13 +13,12 @@ from __future__ import annotations
 import json
 import math
 import re
-import shlex
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
@@ -34,12 +33,12 @@ from recmock.verify.body import (
 )
 from recmock.verify.deadline import deadline_for_thread, deadline_transport
 
-if TYPE_CHECKING:
-    from recmock.verify.credentials import Reproduction
-
 Json = Any
 MAX_EXCERPT = 600
 RATE_LIMIT_RETRIES = 3
+# A body over the cap is unusable (not JSON, no records); a run may hold many exchanges, so only
+# this much of it is kept, for excerpts and messages.
+KEPT_WHEN_TRUNCATED = 64 * 1024
 TIME_LIMIT = "time limit reached"  # starts the error of an exchange the time limit cut short
 
 
@@ -87,10 +86,10 @@ class Exchange:
       `TIME_LIMIT` means the run's time limit ended the request (or it was never sent): that is
       no verdict on the target, not a transport failure.
     - `truncated`: the body was larger than `MAX_BODY` (8 MiB), declared by Content-Length or
-      counted while inflating gzip/deflate. `status` and `headers` are the server's, `body`
-      holds the first `MAX_BODY` decoded bytes (none when the declared length was already over)
-      and `error` starts with "response body exceeds 8 MiB". Checks see the cut bytes, so a
-      JSON parse just fails.
+      counted while inflating gzip/deflate; reading stopped there. `status` and `headers` are
+      the server's, `body` keeps the first `KEPT_WHEN_TRUNCATED` (64 KiB) decoded bytes (none
+      when the declared length was already over) and `error` starts with "response body exceeds
+      8 MiB". Checks see the cut bytes, so a JSON parse just fails.
     - `throttled`: still 429 after `Transport`'s bounded Retry-After waits: no verdict either.
     """
 
@@ -298,7 +297,8 @@ def _read(request: WireRequest, response: httpx.Response, end: float) -> Exchang
             chunks.append(decoder.feed(raw))
             if decoder.over:
                 error = too_large(f"{decoder.size} bytes read, more followed")
-                return Exchange(request, status, headers, b"".join(chunks), 0.0, error, True)
+                kept = b"".join(chunks)[:KEPT_WHEN_TRUNCATED]
+                return Exchange(request, status, headers, kept, 0.0, error, True)
             if time.monotonic() >= end:  # also when a client without the deadline backend
                 raise httpx.ReadTimeout("deadline reached while reading the body")
     except zlib.error as exc:
@@ -318,33 +318,3 @@ def split_link(url: str, base_url: str) -> tuple[str, tuple[tuple[str, str], ...
         return None
     pairs = tuple(parse_qsl(link.query, keep_blank_values=True))
     return link.path[len(base.path) :], pairs
-
-
-def curl_command(request: WireRequest, base_url: str, repro: Reproduction) -> str:
-    """A copy-paste `curl` reproducer; credentials appear only as placeholders."""
-    lines = list(repro.preamble)
-    args = ["curl", "-sS", "-X", request.method, shlex.quote(request.url(base_url)), *repro.args]
-    body = request.body
-    if body is not None:
-        text = body.decode("utf-8", "strict") if _is_text(body) else None
-        if text is not None:
-            lines.append(f"BODY={shlex.quote(text)}")
-            source, data = "printf '%s' \"$BODY\" | ", '"$BODY"'
-        else:
-            octal = "".join(f"\\{b:03o}" for b in body)
-            lines.append(f"printf '{octal}' > recmock-body.bin")
-            source, data = "cat recmock-body.bin | ", "@recmock-body.bin"
-        if repro.sign_with:
-            lines.append(
-                f"SIG=$({source}openssl dgst -sha256 -hmac {repro.sign_with} -r | cut -d' ' -f1)"
-            )
-        args += ["-H", shlex.quote("Content-Type: application/json"), "--data-binary", data]
-    return "\n".join([*lines, " ".join(args)])
-
-
-def _is_text(body: bytes) -> bool:
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return "\x00" not in text
