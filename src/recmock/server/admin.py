@@ -44,6 +44,8 @@ def is_loopback(client: tuple[str, int] | None) -> bool:
 
 
 def _loopback_address(text: str) -> bool:
+    if "%" in text:  # a zone (`::1%x`, anything after the %) is never a peer's plain address
+        return False
     try:
         address = ipaddress.ip_address(text.strip("[]"))
     except ValueError:

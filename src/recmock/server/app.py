@@ -50,6 +50,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 BODY_KEY = "recmock.body"
 HEADERS_KEY = "recmock.headers"  # the request's own headers, as the handler must see them
+ARRIVED_KEY = "recmock.arrived"  # when the request arrived (unix seconds), for the journal
 NOTE_KEY = "recmock.note"  # handler -> gateway: valid_until, problems, scenario (never on the wire)
 log = logging.getLogger("recmock")
 CORS_HEADERS = ["Authorization", "API-KEY", "HASH-SIGNATURE", "Content-Type",
@@ -181,6 +182,8 @@ class Gateway:
         if scope["type"] != "http":
             await self.edge(scope, receive, send)
             return
+        # Journal times are arrival times: a worker that answers later must not list first.
+        now = scope[ARRIVED_KEY] = time.time()
         route = self._route(scope["method"], scope["path"])
         if route.path:  # a path the client encoded twice (@zoom/rivet): serve its plain form
             scope = {**scope, "path": route.path, "raw_path": route.path.encode()}
@@ -195,7 +198,6 @@ class Gateway:
             await self.edge({**scope, BODY_KEY: None}, _replay(b""), send)  # 413
             return
         key = (scope["method"], scope["path"], scope["query_string"], body, tuple(scope["headers"]))
-        now = time.time()
         version = self.state.version()
         if version != self._version:  # some worker or replica changed the state: forget replies
             self.cache.clear()
@@ -318,9 +320,11 @@ class Gateway:
         # A tuple of plain values per request (shared backends store it as JSON), turned into a
         # dict only when someone reads the journal.
         name = f"{op.spec_name}#{op.operation_id}" if op else None
+        when = scope.get(ARRIVED_KEY) or time.time()
+        query = scope["query_string"].decode("latin-1")
         self.state.record(session or _session(scope), (
-            time.time(), scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
-            status, name, scenario, problems, cached))  # fmt: skip
+            when, scope["method"], scope["path"], query, status, name, scenario, problems,
+            cached))  # fmt: skip
 
 
 def _session(scope: Scope) -> str:
