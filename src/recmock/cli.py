@@ -118,6 +118,12 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
                        metavar="ORIGIN", help="allowed browser origin, e.g. "
                        "http://localhost:3000 (repeatable; default: any)")  # fmt: skip
     serve.add_argument("--no-admin", action="store_true", help="disable the /__recmock/ admin API")
+    _option(serve, "--state", "STATE", "", "where the mutable state lives: memory (one worker), "
+            "local (shared by --workers on this machine), redis://HOST:PORT/DB (replicas)",
+            shown="memory, or local with --workers", metavar="URL")  # fmt: skip
+    _option(serve, "--admin-token", "ADMIN_TOKEN", "", "admin API for any client sending "
+            "Authorization: Bearer TOKEN (else loopback only)", shown="none",
+            metavar="TOKEN")  # fmt: skip
     _option(serve, "--log-level", "LOG_LEVEL", "info", "uvicorn's log level: "
             + ", ".join(values.LOG_LEVELS), type=values.log_level, metavar="LEVEL")  # fmt: skip
     creds = serve.add_argument_group("credentials the mock accepts (env values are never shown)")
