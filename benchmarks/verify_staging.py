@@ -4,8 +4,8 @@
 
 Serves the correct staging double from tests/verify/staging/ (shares no code with the mock) on a
 free loopback port in this process, then runs `python -m recmock verify SPEC` in a subprocess
-with the double's credentials and known ids (the double's choices the spec on disk
-still refuses switched off, as in the tests) (`--param`) and otherwise default settings
+with the double's credentials and known ids (the double's choices per spec as in the
+tests) (`--param`) and otherwise default settings
 (max examples, time limit, workers), as a CI job would. Prints wall-clock seconds, the exit
 code and the request count per spec; asserts nothing (issue 9's budget is 60 s per provider on
 a 2-core machine).
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "verify"))
 
 from staging import StagingApp, ThreadedServer  # noqa: E402
-from staging.targets import CHOICES, SPECS, verify_args  # noqa: E402
+from staging.targets import CHOICES, SPECS, choices_for, verify_args  # noqa: E402
 
 
 def one_run(spec: str, url: str) -> tuple[float, int, str]:
@@ -46,10 +46,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="runs per spec (median reported)")
     parser.add_argument("--spec", action="append", choices=sorted(SPECS), help="only these")
     args = parser.parse_args()
-    server = ThreadedServer(StagingApp(choices=CHOICES))
+    app = StagingApp(choices=CHOICES)
+    server = ThreadedServer(app)
     try:
         print(f"{'spec':<14} {'median s':>9} {'max s':>7} {'exit':>5} {'requests':>9}")
         for spec in args.spec or sorted(SPECS):
+            app.choices = choices_for(spec)
             runs = [one_run(spec, server.url) for _ in range(args.runs)]
             seconds = [r[0] for r in runs]
             codes = ",".join(sorted({str(r[1]) for r in runs}))

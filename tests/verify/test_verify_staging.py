@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from staging import SECRETS, VARIANTS, StagingApp, ThreadedServer
 from staging import data as d
 from staging.plugnmeet import float32_text
-from staging.targets import CHOICES, SPECS, verify_args
+from staging.targets import CHOICES, SPECS, choices_for, verify_args
 from verify_runs import Outcome
 
 pytestmark = pytest.mark.slow
@@ -31,15 +31,8 @@ STAGING = Path(__file__).with_name("staging")
 SETTINGS = ("--seed", "7", "--max-examples", "40", "--time-limit", "20", "--workers", "4")
 # What verify gets wrong today against this double: verify bugs, kept as strict xfails so each
 # one turns into a failure (to delete here) the day verify is fixed.
-VERIFY_MISSES = {
-    "pnm-last-room-dropped": "filter only flags records that do not match; a room silently "
-    "dropped from a multi-room request is never compared with that room's own listing",
-}
-VERIFY_FALSE_ALARMS = {
-    "cloudflare": "without --param the example account_id is foreign here, a documented 403; "
-    "the auth probe reports 'all 1 requests with the given credentials were refused with "
-    "401/403: check the auth options' (exit 1) instead of exit 3",
-}
+VERIFY_MISSES: dict[str, str] = {}  # variant -> why verify cannot find it
+VERIFY_FALSE_ALARMS: dict[str, str] = {}  # spec -> what verify wrongly reports without --param
 SPEC_FOR = {
     "plugnmeet": "plugnmeet",
     "signalwire": "signalwire",
@@ -60,8 +53,14 @@ def double() -> Iterator[tuple[StagingApp, str]]:
     server.stop()
 
 
-def _run(verify_cli: Verify, url: str, spec: str, *, known: bool = True) -> Outcome:
-    return verify_cli(*verify_args(spec, url, known=known), *SETTINGS)
+def _run(
+    verify_cli: Verify, app: StagingApp, url: str, spec: str, *, known: bool = True
+) -> Outcome:
+    app.choices = choices_for(spec)
+    try:
+        return verify_cli(*verify_args(spec, url, known=known), *SETTINGS)
+    finally:
+        app.choices = CHOICES
 
 
 def _secret_forms() -> list[str]:
@@ -131,7 +130,7 @@ def test_the_correct_double_conforms_given_known_ids(
     """Correct double plus its ids via --param: exit 0 and not one failing check."""
     app, url = double
     app.variant = None
-    outcome = _run(verify_cli, url, spec)
+    outcome = _run(verify_cli, app, url, spec)
     assert (outcome.code, outcome.failing_checks()) == (0, set()), outcome.out
 
 
@@ -151,7 +150,7 @@ def test_without_known_ids_the_run_is_inconclusive(
     """No --param: the specs' example ids do not exist there, so nothing was really checked."""
     app, url = double
     app.variant = None
-    outcome = _run(verify_cli, url, spec, known=False)
+    outcome = _run(verify_cli, app, url, spec, known=False)
     assert outcome.code == 3, outcome.out
     assert "--param" in outcome.out + outcome.err
 
@@ -165,7 +164,7 @@ def test_each_variant_is_found_by_its_check(
     variant = VARIANTS[name]
     app.variant = name
     try:
-        outcome = _run(verify_cli, url, SPEC_FOR[variant.provider])
+        outcome = _run(verify_cli, app, url, SPEC_FOR[variant.provider])
     finally:
         app.variant = None
     assert outcome.code == 1, outcome.out

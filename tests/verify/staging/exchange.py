@@ -26,6 +26,7 @@ class Choices:
     int64_as_string: bool = True  # plugNmeet int64 fields as decimal strings (protojson)
     float_exponent: bool = True  # plugNmeet float file_size as 1.572864e+07 (protojson)
     sdk_nulls: bool = True  # Cloudflare null where the SDK types `string | null`
+    protobuf_limit: bool = True  # plugNmeet limit is uint32 (v2-era): negative is a 400, not 20
     empty_token_422: bool = True  # SignalWire `page_token=` (never issued) is a 422
     processing_format: bool = True  # SignalWire `processing` already knows its MIME type
 

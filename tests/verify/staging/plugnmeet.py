@@ -63,6 +63,8 @@ def _parse(body: bytes, bug: Bug, choices: Choices) -> dict[str, Any]:
     if "limit" in doc and doc["limit"] is None and bug("pnm-null-limit-rejected"):
         raise ValueError("limit: expected a number")
     limit = _uint(doc, "limit")
+    if limit is not None and limit < 0 and not choices.protobuf_limit:
+        limit = 0  # a v1-era server decodes limit as a plain integer: <= 0 means 20
     if limit is not None and not 0 <= limit <= UINT32:
         raise ValueError("limit: value out of range for uint32")
     order = doc.get("order_by")

@@ -7,13 +7,24 @@ the known plugNmeet rooms on purpose: a filter that leaks it has to be noticed.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from . import data as d
 from .exchange import Choices
 
-# Valid choices of the double that the spec on disk still refuses: switched off in the tests until the
-# spec is loosened (each is a real server's behaviour; see staging/exchange.py).
+# Valid choices of the double the spec on disk still refuses: switched off in the tests until
+# the spec is loosened (each is a real server's behaviour; see staging/exchange.py).
 REFUSED_BY_SPEC_ON_DISK: dict[str, str] = {}  # choice name -> what in the spec refuses it
 CHOICES = Choices(**dict.fromkeys(REFUSED_BY_SPEC_ON_DISK, False))
+# The v1 doc describes the older server, which read `limit` as a plain integer (<= 0 means 20);
+# the v2 doc's server decodes it as uint32 and refuses a negative one.
+CHOICES_FOR_SPEC = {"plugnmeet-v1": replace(CHOICES, protobuf_limit=False)}
+
+
+def choices_for(spec: str) -> Choices:
+    """The double's choices when it plays the deployment `spec` describes."""
+    return CHOICES_FOR_SPEC.get(spec, CHOICES)
+
 
 # spec name -> (provider, path prefix, auth flags)
 SPECS: dict[str, tuple[str, str, list[str]]] = {

@@ -56,7 +56,7 @@ def recordings(req: Request, bug: Bug, choices: Choices) -> Reply:
         files.append(ZOOM_SESSIONS[0].files[0])
     origin = req.base.rsplit("/v2", 1)[0]
     listed = [_file(origin, f, bug) for f in files]
-    short = bug("zoom-total-size-short")
+    short = len(files) > 4 and bug("zoom-total-size-short")  # sessions recorded in parts
     doc: dict[str, Any] = {
         "session_id": session.id,
         "session_name": session.name,
