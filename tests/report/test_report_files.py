@@ -136,23 +136,33 @@ def test_console_summary_has_tables_violations_and_reproducers() -> None:
 
 
 def test_console_progress_is_live_on_a_tty_and_plain_in_ci() -> None:
-    """Live mode redraws one line; plain mode prints phases, never carriage returns."""
+    """Live mode (rich) redraws a progress line and colours the verdict; plain mode prints
+    phases with no escape sequence at all, and neither passes a target's control bytes on."""
     events = [
         _started(),
         PhaseStarted(OP, "fuzz"),
         Progress(OP, "fuzz", 10, 0),
         Note("slow target", OP),
         ViolationFound(summary().violations[0]),
+        RunFinished(summary()),
     ]
     plain, live = io.StringIO(), io.StringIO()
+    plain_reporter, live_reporter = (
+        ConsoleReporter(plain, live=False),
+        ConsoleReporter(live, live=True),
+    )
     for event in events:
-        ConsoleReporter(plain, live=False).handle(event)
-    reporter = ConsoleReporter(live, live=True)
-    for event in events:
-        reporter.handle(event)
-    assert "\r" not in plain.getvalue() and f"  {OP}: fuzz" in plain.getvalue()
-    assert "\r\x1b[2K" in live.getvalue()
-    assert "VIOLATION [schema]" in plain.getvalue() and "note: slow target" in plain.getvalue()
+        plain_reporter.handle(event)
+        live_reporter.handle(event)
+    text = plain.getvalue()
+    assert "\r" not in text and "\x1b" not in text and f"  {OP}: fuzz" in text
+    assert "VIOLATION [schema]" in text and "note: slow target" in text
+    assert "\\x1b[31m" in text and "\\x00" in text  # the target's bytes, shown escaped
+    assert text.splitlines()[-1].startswith("FAILED: 1 violation(s)")
+    drawn = live.getvalue()
+    assert "10 requests" in drawn and "\x1b[2K" in drawn  # the progress line, redrawn
+    assert "\x1b[1;31mFAILED" in drawn  # the verdict in bold red
+    assert "\x1b[31m bytes" not in drawn  # never the target's own escape sequence
 
 
 def _started() -> RunStarted:

@@ -1,9 +1,19 @@
-"""Terminal output: a live progress line on a TTY, plain lines in CI, then the summary."""
+"""Terminal output through rich: a live progress line on a terminal, plain lines in CI or a
+pipe (no colour, no cursor movement), then the summary.
+
+Everything a target sent (messages, bodies in reproducers) is printed with its control
+characters escaped, so a hostile server cannot drive the user's terminal.
+"""
 
 from __future__ import annotations
 
-import time
+import re
 from typing import Any, TextIO
+
+from rich.console import Console
+from rich.progress import Progress as ProgressDisplay
+from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from recmock.verify.events import (
     Note,
@@ -17,33 +27,54 @@ from recmock.verify.events import (
     ViolationFound,
 )
 
-CLEAR = "\r\x1b[2K"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+STYLES = {  # the start of a line -> its style on a colour terminal
+    "FAILED": "bold red", "PASSED": "bold green", "INCONCLUSIVE": "bold yellow",
+    "  VIOLATION": "red", "  allowed": "yellow", "  note:": "cyan", "note:": "cyan",
+    "Summary:": "bold", "Violations (": "bold",
+}  # fmt: skip
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (ESC, CSI, BEL...) written as escapes, never sent raw."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class ConsoleReporter:
-    """Writes to `stream`; `live` redraws one progress line instead of printing phase lines."""
+    """Writes to `stream`; `live` shows one updating progress line instead of phase lines."""
 
     def __init__(self, stream: TextIO, *, live: bool = False) -> None:
-        self.stream = stream
         self.live = live
-        self._drawn = False
-        self._last_draw = 0.0
+        self.console = Console(
+            file=stream, force_terminal=live, color_system="auto" if live else None,
+            highlight=False, markup=False, emoji=False, soft_wrap=True,
+        )  # fmt: skip
+        self._display: ProgressDisplay | None = None
+        self._task: TaskID | None = None
 
     def _line(self, text: str = "") -> None:
-        if self._drawn:
-            self.stream.write(CLEAR)
-            self._drawn = False
-        self.stream.write(text + "\n")
-        self.stream.flush()
+        line = Text(printable(text))
+        if self.live:
+            style = next((s for start, s in STYLES.items() if text.startswith(start)), "")
+            line.stylize(style)
+        self.console.print(line)
 
-    def _draw(self, text: str) -> None:
-        now = time.monotonic()
-        if now - self._last_draw < 0.1:
-            return
-        self._last_draw = now
-        self.stream.write(CLEAR + text[:160])
-        self.stream.flush()
-        self._drawn = True
+    def _status(self, text: str) -> None:
+        if self._display is None:
+            self._display = ProgressDisplay(
+                SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                console=self.console, transient=True, refresh_per_second=8,
+            )  # fmt: skip
+            self._task = self._display.add_task("", total=None)
+            self._display.start()
+        assert self._task is not None
+        self._display.update(self._task, description=printable(text))
+
+    def close(self) -> None:
+        """Stop the live line (also after an interrupted run, so the cursor comes back)."""
+        if self._display is not None:
+            self._display.stop()
+            self._display = None
 
     def handle(self, event: Any) -> None:
         """Print what this event means for a person watching."""
@@ -58,13 +89,13 @@ class ConsoleReporter:
             )
         elif isinstance(event, PhaseStarted):
             if self.live:
-                self._draw(f"  {event.operation}  {event.phase} ...")
+                self._status(f"{event.operation}  {event.phase} ...")
             else:
                 self._line(f"  {event.operation}: {event.phase}")
         elif isinstance(event, Progress):
             if self.live:
-                self._draw(
-                    f"  {event.operation}  {event.phase}  {event.requests} requests  "
+                self._status(
+                    f"{event.operation}  {event.phase}  {event.requests} requests  "
                     f"{event.failed} failed checks"
                 )
         elif isinstance(event, Note):
@@ -77,6 +108,7 @@ class ConsoleReporter:
             failed = sum(s.violations - s.allowed for s in event.stats.values())
             self._line(f"  {event.operation}: done, {failed} violation(s)")
         elif isinstance(event, RunFinished):
+            self.close()
             self._line()
             for line in summary_lines(event.summary):
                 self._line(line)

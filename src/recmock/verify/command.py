@@ -50,7 +50,18 @@ def run_verify(args: argparse.Namespace, stream: TextIO | None = None) -> int:
             if isinstance(event, RunFinished):
                 exit_code = event.summary.exit_code
     except KeyboardInterrupt:
+        _close(reporters)
         # An interrupted run proved nothing: never let it look like a pass (exit 0).
         print("recmock: error: interrupted before the run finished", file=sys.stderr)
         return 2
+    finally:
+        _close(reporters)
     return exit_code
+
+
+def _close(reporters: list[Reporter]) -> None:
+    """Stop live displays (idempotent): the terminal must get its cursor back however we end."""
+    for reporter in reporters:
+        close = getattr(reporter, "close", None)
+        if close is not None:
+            close()
