@@ -246,5 +246,12 @@ def test_try_it_out_in_chromium(
         direct = httpx.request(request.method, request.url, headers=headers, content=body,
                                timeout=10)  # fmt: skip
         assert direct.status_code == 401 and direct.json() == shown["body"]
+        if provider == "plugnmeet":  # a typed signature is sent as typed, not re-signed
+            reauthorize(page, "apiKey", ("demo-key",))
+            reauthorize(page, "hashSignature", ("0" * 64,))
+            request, shown = execute(page)
+            assert request.headers["hash-signature"] == "0" * 64
+            assert shown["status"] == 401
+            assert shown["body"]["status_code"] == "INVALID_TOKEN_OR_SIGNATURE", shown
     finally:
         page.close()
