@@ -385,3 +385,16 @@ def test_decimal_ids_stay_strings_under_equality() -> None:
     assert not holds("a == b", {"a": "007", "b": "7"})
     assert holds("a < b", {"a": "9", "b": "10"})  # numerically, not as text
     assert not holds("a < b", {"a": "x9", "b": "10"})  # not a number: compared as text
+
+
+def test_a_filter_may_yield_to_another_parameter() -> None:
+    """plugNmeet's room_sid replaces room_ids: the promise says so, the mock's world narrows."""
+    found = rules(filters=[{"param": "room_ids", "field": "room_id", "match": "in",
+                            "unless": ["room_sid"]}])  # fmt: skip
+    assert found.filters[0].unless == ("room_sid",)
+    assert found.labels() == ["filter room_ids in room_id unless room_sid"]
+    with pytest.raises(SpecError, match=r"\.filters\[0\]\.unless: expected a list"):
+        rules(filters=[{"param": "a", "field": "b", "unless": "room_sid"}])
+    (op,) = [s for s in load_specs() if s.name == "plugnmeet/recording-fetch.v2"][0].operations
+    assert [f.unless for f in op.promises.filters if f.param == "room_ids"] == [("room_sid",)]
+    assert ("room_ids", ()) in [(f.param, f.unless) for f in op.rules.filters]

@@ -53,7 +53,7 @@ import ast
 import operator
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -123,6 +123,15 @@ class Filter:
     param: str
     field: str
     match: str = "eq"
+    # the filter holds only when none of these parameters is given (plugNmeet: a room_sid
+    # replaces the room_ids filter instead of narrowing it)
+    unless: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """How the rule is named in `Rules.sources` and docs/contract.md."""
+        tail = f" unless {', '.join(self.unless)}" if self.unless else ""
+        return f"filter {self.param} {self.match} {self.field}{tail}"
 
 
 @dataclass(frozen=True)
@@ -145,7 +154,7 @@ class Rules:
         """One label per rule, in spec order: what `sources` is keyed by."""
         found = ["paging"] if self.paging else []
         found += ["ordering"] if self.ordering else []
-        found += [f"filter {f.param} {f.match} {f.field}" for f in self.filters]
+        found += [f.label for f in self.filters]
         found += [f"invariant {e.source}" for e in self.invariants]
         found += [f"document invariant {e.source}" for e in self.document_invariants]
         found += [_lifecycle_label(r) for r in self.lifecycle]
@@ -284,7 +293,9 @@ def parse_rules(raw: Any, where: str, *, note: str = "why", need_note: bool = Fa
         at = f"{where}.filters[{i}]"
         found = _build(Filter, notes.strip(entry, at, bare=False), at)
         _one_of(found.match, MATCHES, f"{at}.match")
-        notes.keep(f"filter {found.param} {found.match} {found.field}")
+        unless = None if found.unless == () else found.unless
+        found = replace(found, unless=_names(unless, f"{at}.unless"))
+        notes.keep(found.label)
         filters.append(found)
     lifecycle = []
     for i, entry in enumerate(_list(raw.get("lifecycle"), f"{where}.lifecycle")):
