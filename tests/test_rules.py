@@ -395,6 +395,6 @@ def test_a_filter_may_yield_to_another_parameter() -> None:
     assert found.labels() == ["filter room_ids in room_id unless room_sid"]
     with pytest.raises(SpecError, match=r"\.filters\[0\]\.unless: expected a list"):
         rules(filters=[{"param": "a", "field": "b", "unless": "room_sid"}])
-    (op,) = [s for s in load_specs() if s.name == "plugnmeet/recording-fetch.v2"][0].operations
+    (op,) = next(s for s in load_specs() if s.name == "plugnmeet/recording-fetch.v2").operations
     assert [f.unless for f in op.promises.filters if f.param == "room_ids"] == [("room_sid",)]
     assert ("room_ids", ()) in [(f.param, f.unless) for f in op.rules.filters]
