@@ -319,3 +319,19 @@ def test_two_redis_replicas_agree_on_admin_changes_journal_and_failures(
     assert alone == alternating and {200, 429, 500} <= set(alone)
     _admin(one.url, "DELETE", "journal")
     assert _admin(two.url, "GET", "journal").json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [(["--state", "memory", "--workers", "2"], "--state memory: 2 workers would each keep"),
+     (["--state", "postgres://db"], "--state: expected memory, local, sqlite:DIRECTORY or redis"),
+     (["--state", "redis://u:pw@127.0.0.1:1/0"], "--state redis://***@127.0.0.1:1/0: cannot use")],
+)  # fmt: skip
+def test_a_bad_state_flag_is_one_line_and_exit_2(
+    flags: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from recmock import cli
+
+    assert cli.main(["serve", "--port", str(free_port()), *flags]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "pw@" not in err
