@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -275,3 +276,39 @@ def test_a_value_type_either_accepts_or_explains(text: str) -> None:
         if check is values.positive_seconds:
             assert isinstance(result, float) and math.isfinite(result)
             assert 0 < result <= values.MAX_SECONDS
+
+
+def test_a_malformed_spec_is_named_not_a_crash(tmp_path: Path) -> None:
+    """The OpenAPI validator itself trips over `responses: 5` (a KeyError deep inside it)."""
+    (tmp_path / "zoom").mkdir()
+    (tmp_path / "zoom" / "x.yaml").write_text(
+        "openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n"
+        "      responses: 5\n"
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    for command in (("scenarios", "list"), ("serve", "--port", port)):
+        result = run((*command, "--specs", str(tmp_path)))
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert len(result.stderr.splitlines()) == 1 and "x.yaml" in result.stderr
+
+
+def test_an_internal_error_is_one_line_unless_debugging(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bug of ours is exit 70 with one line saying so; RECMOCK_DEBUG=1 shows the traceback."""
+    from recmock import cli
+    from recmock.server import scenario_command
+
+    def broken(args: argparse.Namespace) -> int:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(scenario_command, "run_scenarios", broken)
+    monkeypatch.delenv("RECMOCK_DEBUG", raising=False)
+    assert cli.main(["scenarios", "list"]) == 70
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error" in err and "RuntimeError: boom second" in err
+    monkeypatch.setenv("RECMOCK_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        cli.main(["scenarios", "list"])

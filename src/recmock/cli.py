@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from recmock import cli_values as values
 from recmock.errors import ConfigError, RecmockError
 from recmock.verify.options import add_verify_parser
 
-EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70  # 70: EX_SOFTWARE
 MAX_SERVE_WORKERS = 64
 
 DESCRIPTION = """\
@@ -28,7 +29,8 @@ start here:
 
 Each serve option can also come from its RECMOCK_* environment variable (see
 'recmock serve --help'); an option on the command line wins.
-exit status: 0 success, 1 violations or invalid scenarios, 2 usage error, 130 interrupted."""
+exit status: 0 success, 1 violations or invalid scenarios, 2 usage error, 3 inconclusive
+verify run, 70 internal error (a bug: RECMOCK_DEBUG=1 shows its traceback), 130 interrupted."""
 
 _ARGUMENT = re.compile(r"^argument (?P<flag>[^:]+): (?:(?P<env>RECMOCK_\w+): )?(?P<rest>.*)$", re.S)
 
@@ -195,6 +197,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130  # interrupted: never report an unfinished run as a pass
+    except Exception as exc:  # a bug of ours: one line that says so, the traceback on request
+        if os.environ.get("RECMOCK_DEBUG"):
+            raise
+        detail = " ".join(str(exc).split())[:200]
+        print(f"recmock: internal error (a bug in recmock, please report it): "
+              f"{type(exc).__name__}: {detail} (RECMOCK_DEBUG=1 shows the traceback)",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_INTERNAL
     return EXIT_USAGE
 
 

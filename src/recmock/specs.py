@@ -212,7 +212,13 @@ def validate_document(path: Path, document: dict[str, Any]) -> None:
         return
     from openapi_spec_validator import OpenAPIV31SpecValidator  # heavy: imported on demand
 
-    errors = sorted(OpenAPIV31SpecValidator(document).iter_errors(), key=str)
+    try:
+        errors = sorted(OpenAPIV31SpecValidator(document).iter_errors(), key=str)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # The validator walks the document assuming its shape (`responses: 5` is a KeyError
+        # deep inside it): a malformed spec must read as one, not as a crash.
+        raise SpecError(f"{path}: not valid OpenAPI 3.1: its structure is malformed near "
+                        f"{exc!s} ({type(exc).__name__} in the validator)") from None  # fmt: skip
     if errors:
         first = errors[0]
         where = ".".join(str(p) for p in first.absolute_path) or "(root)"
