@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from recmock import auth
+from recmock.errors import ConfigError
 from recmock.verify.redact import REDACTED, redact
 from recmock.verify.wire import WireRequest
 
@@ -43,6 +44,12 @@ class Credentials:
     _jwt: tuple[float, str] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _minted: set[str] = field(default_factory=set, repr=False)
+
+    def __post_init__(self) -> None:
+        for name, value in self.headers:
+            header_safe(f"-H {name}", value)
+        if self.bearer:
+            header_safe("--bearer", self.bearer)
 
     @property
     def configured(self) -> bool:
@@ -190,6 +197,18 @@ class Credentials:
             )
             args.append('-H "Authorization: Bearer $TOKEN"')
         return Reproduction(tuple(preamble), tuple(args), sign_with)
+
+
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+
+
+def header_safe(flag: str, value: str) -> None:
+    """Refuse a value HTTP cannot carry in a header, without showing it (it is a secret)."""
+    if not _HEADER_VALUE.fullmatch(value):
+        raise ConfigError(
+            f"{flag}: expected printable ASCII (a header value cannot carry line breaks, "
+            "control or non-ASCII characters); the value is not shown"
+        )
 
 
 def _header_arg(name: str, value: str) -> str:

@@ -71,7 +71,9 @@ def _html_forms(secret: str) -> set[str]:
 
 
 def _utf8_base64_forms(secret: str) -> set[str]:
-    return _base64_forms(secret.encode("utf-8"))
+    # A base64 blob usually wraps a document: the secret raw or JSON-escaped inside it.
+    inner = {secret} | _json_forms(secret)
+    return set().union(*(_base64_forms(form.encode("utf-8")) for form in inner))
 
 
 def encoded_forms(secret: str) -> set[str]:
