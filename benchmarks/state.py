@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import socket
 import statistics
@@ -60,6 +61,33 @@ def start_redis(work: Path) -> tuple[subprocess.Popen[bytes] | None, str]:
             time.sleep(0.05)
     process.kill()
     return None, "redis-server did not start"
+
+
+def cpu_seconds(server: compare.Server) -> float:
+    """User + system CPU time of the server's processes so far (its workers included)."""
+    total = 0
+    for pid in compare._tree(server.process.pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def load(server: compare.Server, case: compare.Case, args: argparse.Namespace, work: Path,
+         **extra: Any) -> compare.Run:  # fmt: skip
+    """compare.load, plus the server's CPU time per request: a figure that other processes
+    competing for the same cores (a busy CI machine) disturb far less than req/s."""
+    before = cpu_seconds(server)
+    run = compare.load(server, case, args, work, **extra)
+    spent = cpu_seconds(server) - before
+    run.note = f"{spent / max(run.requests, 1) * 1e6:.1f} us CPU/request"
+    CPU[f"{run.server} {run.case}"] = spent / max(run.requests, 1) * 1e6
+    return run
+
+
+CPU: dict[str, float] = {}
 
 
 def command(port: int, fixtures: Path, workers: int = 1, state: str = "") -> list[str]:
@@ -141,8 +169,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             print("one worker, in-memory state (core 0)", flush=True)
             with compare.started("memory", command(port, fixtures), port, case) as server:
                 body = compare.request_once(port, case).content
-                memory = compare.load(server, case, args, work)
-                unique_1 = compare.load(server, unique, args, work)
+                memory = load(server, case, args, work)
+                unique_1 = load(server, unique, args, work)
             (work / "body.json").write_bytes(body)
             manifest = {case.path.split("?")[0]: str(work / "body.json")}
             (work / "bodies.json").write_text(json.dumps(manifest))
@@ -153,7 +181,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                        "--log-level", "warning"]  # fmt: skip
             env = {"RAW_ASGI_BODIES": str(work / "bodies.json")}
             with compare.started("raw-asgi", raw_cmd, raw_port, case, env=env) as server:
-                raw = compare.load(server, case, args, work)
+                raw = load(server, case, args, work)
             result["runs"] += [memory, unique_1, raw]
             result["repeated_vs_raw"] = memory.rps / raw.rps
             if redis is not None:
@@ -161,7 +189,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 with compare.started("redis", command(port, fixtures, state=redis_url), port,
                                      case) as server:  # fmt: skip
                     assert compare.request_once(port, case).content == body
-                    on_redis = compare.load(server, case, args, work, label="redis")
+                    on_redis = load(server, case, args, work, label="redis")
                 result["runs"].append(on_redis)
                 result["redis_vs_memory"] = on_redis.rps / memory.rps
             print("--workers 2, SQLite state (cores 0-1, core 1 shared with the load generator)",
@@ -169,7 +197,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             with compare.started("workers-2", command(port, fixtures, 2), port, case,
                                  cpus="0,1") as server:  # fmt: skip
                 identical = compare.same_bytes_everywhere(port, [case], {case.name: body})
-                unique_2 = compare.load(server, unique, args, work, label="recmock --workers 2")
+                unique_2 = load(server, unique, args, work, label="recmock --workers 2")
                 one, two = two_connections(port)
                 result["visibility_workers"] = visibility(one, two, case)
                 one.put("/__recmock/scenario", json={"name": "bench"})
@@ -192,6 +220,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 redis.terminate()
                 redis.wait(timeout=10)
     result["runs"] = [vars(r) for r in result["runs"]]
+    result["cpu_us_per_request"] = dict(CPU)
+    cpu = CPU
+    if "raw-asgi signalwire-50" in cpu:
+        result["cpu_repeated_vs_raw"] = cpu["raw-asgi signalwire-50"] / cpu["memory signalwire-50"]
+    if "redis signalwire-50" in cpu:
+        result["cpu_redis_vs_memory"] = cpu["memory signalwire-50"] / cpu["redis signalwire-50"]
     return result
 
 
@@ -207,6 +241,11 @@ def report(result: dict[str, Any]) -> None:
             print(f"{key:<40} {result[key]:>9.2f}   >= {target:g}")
         else:
             print(f"{key:<40} {'n/a':>9}   >= {target:g}")
+    for key in ("cpu_repeated_vs_raw", "cpu_redis_vs_memory"):
+        if key in result:
+            print(f"{key + ' (CPU/request)':<40} {result[key]:>9.2f}")
+    for name, us in result.get("cpu_us_per_request", {}).items():
+        print(f"CPU per request, {name:<40} {us:>7.1f} us")
     print(f"{'workers byte-identical':<40} {result.get('workers_byte_identical')!s:>9}")
     for name, ns in result.get("version_ns", {}).items():
         print(f"version() check, {name:<23} {ns:>9.0f} ns")
