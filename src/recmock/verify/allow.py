@@ -36,8 +36,8 @@ def compile_match(pattern: str, where: str) -> Any:
         reason = exc.args[0] if exc.args else exc
         text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
         raise ConfigError(
-            f"{where}: match: expected a regular expression RE2 accepts (linear time: no "
-            f"backreferences or lookaround), got {pattern!r}: {text}"
+            f"{where}: match: not a regular expression RE2 accepts (expected linear-time "
+            f"syntax: no backreferences or lookaround), got {pattern!r}: {text}"
         ) from None
 
 
