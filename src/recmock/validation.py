@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from recmock.specs import Operation, Schema
 
 Json = Any
-_INTEGER = re.compile(r"^[+-]?\d{1,18}$")
+_INTEGER = re.compile(r"^[+-]?\d{1,100}$")  # as many digits as MAX_INT_DIGITS in a body
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 MAX_BODY_DEPTH = 64
 MAX_ITEMS = 100  # per array in a request: room ids per fetch, values of a list parameter
