@@ -26,6 +26,7 @@ from recmock.cli import CREDENTIAL_FLAGS, build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 MISSING = "/nonexistent-recmock-dir/file.yaml"
+LONG = "/tmp/" + "n" * 300  # a name too long for the file system: stat() itself fails
 VERIFY = ["verify", "zoom", "--base-url", "http://127.0.0.1:9/v2", "--bearer", "t"]
 
 
@@ -77,8 +78,8 @@ def _cases() -> dict[str, Case]:
         ],
         "--plugnmeet-version": ["v3", "", "2"],
         "--cors-origin": ["", "localhost:3000", "ftp://x", "http://a/b"],
-        "--specs": ["/nonexistent-recmock-dir", str(ROOT / "README.md")],
-        "--fixtures": ["/nonexistent-recmock-dir", str(ROOT / "README.md")],
+        "--specs": ["/nonexistent-recmock-dir", str(ROOT / "README.md"), LONG],
+        "--fixtures": ["/nonexistent-recmock-dir", str(ROOT / "README.md"), LONG],
     }
     for flag, bad in serve_text.items():
         for value in bad:
@@ -103,10 +104,16 @@ def _cases() -> dict[str, Case]:
         for value in bad:
             add(VERIFY, flag, value)
     for flag in ("--spec", "--allow"):
-        for value in (MISSING, "/tmp", "/dev/null/x"):
+        for value in (MISSING, "/tmp", "/dev/null/x", LONG):
             add(VERIFY, flag, value)
     for flag in ("--junit-xml", "--report"):
-        for value in ("/tmp", "/proc/x.html", "/nonexistent-recmock-dir/r.xml", "/dev/null/x"):
+        for value in (
+            "/tmp",
+            "/proc/x.html",
+            "/nonexistent-recmock-dir/r.xml",
+            "/dev/null/x",
+            LONG,
+        ):
             add(VERIFY, flag, value)
 
     scenarios = ["scenarios", "check"]

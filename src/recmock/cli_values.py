@@ -149,13 +149,14 @@ def readable_file(value: str) -> str:
     """An existing, readable file ('' = not given)."""
     if not value:
         return value
-    path = Path(value)
-    if path.is_dir():
-        raise _refuse(value, "a file, not a directory")
-    if _is_pipe(path):  # opening a FIFO would wait for a writer forever
-        raise _refuse(value, "a regular file, not a pipe or socket")
+    kind = _kind(Path(value))
+    if kind != "file":
+        expected = {"directory": "a file, not a directory",
+                    "missing": "a readable file (cannot read it: no such file)",
+                    "pipe": "a regular file, not a pipe or socket"}.get(kind)  # fmt: skip
+        raise _refuse(value, expected or f"a readable file ({kind})")
     try:
-        with path.open("rb"):
+        with Path(value).open("rb"):
             pass
     except OSError as exc:
         raise _refuse(value, f"a readable file (cannot read it: {exc.strerror or exc})") from None
@@ -164,8 +165,9 @@ def readable_file(value: str) -> str:
 
 def directory(value: str) -> str:
     """An existing directory ('' = the shipped one)."""
-    if value and not Path(value).is_dir():
-        what = "not a directory" if Path(value).exists() else "no such directory"
+    kind = _kind(Path(value)) if value else "directory"
+    if kind != "directory":
+        what = {"missing": "no such directory"}.get(kind, f"not a directory: {kind}")
         raise _refuse(value, f"an existing directory ({what})")
     return value
 
@@ -186,26 +188,38 @@ def writable_file(value: str) -> str:
 
 def write_problem(path: Path) -> str:
     """Why `path` cannot be written, or '' when it can."""
-    if path.is_dir():
+    kind = _kind(path)
+    if kind == "directory":
         return "it is a directory"
-    if _is_pipe(path):  # opening a FIFO would wait for a reader forever
+    if kind == "pipe":  # opening a FIFO would wait for a reader forever
         return "it is a pipe or socket"
-    if not path.parent.is_dir():
+    if kind not in ("file", "missing"):
+        return kind
+    if _kind(path.parent) != "directory":
         return f"directory {path.parent} does not exist"
-    existed = path.exists()
     try:
         with path.open("a"):
             pass
     except OSError as exc:
         return exc.strerror or str(exc)
-    if not existed:
+    if kind == "missing":
         path.unlink(missing_ok=True)
     return ""
 
 
-def _is_pipe(path: Path) -> bool:
+def _kind(path: Path) -> str:
+    """'file', 'directory', 'pipe', 'missing', 'other', or why the path cannot even be looked
+    at (a name too long, a NUL byte): never an exception."""
     try:
         mode = path.stat().st_mode
-    except OSError:
-        return False
-    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+    except FileNotFoundError:
+        return "missing"
+    except NotADirectoryError:
+        return "missing"  # a file used as a directory: /dev/null/x
+    except (OSError, ValueError) as exc:
+        return getattr(exc, "strerror", None) or str(exc)
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        return "pipe"
+    return "file" if stat.S_ISREG(mode) or stat.S_ISCHR(mode) else "other"
