@@ -51,6 +51,7 @@ def verify_args(
     seed: int = 0,
     workers: int = 4,
     allow: str = "",
+    params: Sequence[str] = (),
 ) -> list[str]:
     """The `recmock verify` command line for these options (the same validation applies)."""
     args = ["verify", *([provider] if provider else []), "--base-url", base_url]
@@ -65,6 +66,8 @@ def verify_args(
         args += ["--zoom-key", zoom[0], "--zoom-secret", zoom[1]]
     args += ["--max-examples", str(max_examples), "--time-limit", str(time_limit)]
     args += ["--seed", str(seed), "--workers", str(workers)]
+    for param in params:
+        args += ["--param", param]
     return args + (["--allow", allow] if allow else [])
 
 
@@ -120,6 +123,12 @@ def assert_check(summary: Summary, operation_id: str, check: str) -> None:
     if found:
         text = "\n\n".join("\n".join(violation_lines(i, v)) for i, v in enumerate(found, 1))
         pytest.fail(f"{len(found)} {check} violation(s) on {label}:\n\n{text}", pytrace=False)
+    if stats is not None and stats.skipped:
+        # A check that applies but never ran tested nothing: not a pass (verify's exit 3).
+        method_path = label.rsplit(" (", 1)[0]
+        why = [r for r in summary.inconclusive if r.startswith(f"{method_path}:")]
+        text = "\n".join(f"  - {r}" for r in why)
+        pytest.fail(f"{check} never ran on {label}: {stats.skipped}\n{text}", pytrace=False)
     if stats is None or not stats.applicable:
         pytest.skip(f"{check} does not apply to {operation_id}")
 

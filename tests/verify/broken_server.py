@@ -135,7 +135,8 @@ class Broken:
                 if "filter" in defects and isinstance(changed.get("room_sid"), str):
                     changed.pop("room_sid")
                 start = changed.get("from")
-                if "paging" in defects and isinstance(start, int) and start > 0:
+                # Only offsets the wire type carries: from=2^32 must still reach the 400.
+                if "paging" in defects and isinstance(start, int) and 0 < start < 2**32:
                     changed["from"] = start - 1
                 if changed != doc:
                     body, headers = _resign(body, json.dumps(changed).encode(), headers)

@@ -223,7 +223,7 @@ def filter_(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
     applied = False
     for rule in ctx.rules.filters:
         given, wanted = param_value(ctx.op, seen.classified, rule.param)
-        if not given or wanted is None:
+        if not given or wanted is None or _overridden(ctx, seen, rule.unless):
             continue
         applied = True
         allowed = list(wanted) if rule.match == "in" and isinstance(wanted, list) else [wanted]
@@ -239,6 +239,11 @@ def filter_(ctx: OperationContext, seen: Observed) -> list[Problem] | None:
                 )
                 break
     return problems if applied else None
+
+
+def _overridden(ctx: OperationContext, seen: Observed, unless: tuple[str, ...]) -> bool:
+    """A filter the provider ignores when another input is set (room_ids beside room_sid)."""
+    return any(param_value(ctx.op, seen.classified, name)[1] is not None for name in unless)
 
 
 def param_value(op: Operation, classified: Classified, name: str) -> tuple[bool, Json]:

@@ -25,11 +25,13 @@ _RECORDS = "no response carried records"
 def hint(run: OperationRun) -> str:
     """The `--param` flags that would give this operation data to return."""
     op = run.ctx.op
-    refused = sum(n for status, n in run.coverage.statuses.items() if status in (401, 403))
-    if run.coverage.valid and refused == run.coverage.valid:
+    cover = run.coverage
+    refused = sum(n for status, n in cover.statuses.items() if status in (401, 403))
+    succeeded = sum(n for status, n in cover.statuses.items() if 200 <= status < 300)
+    if refused and not succeeded and refused >= 0.8 * cover.valid:
         return (
-            "every request with the given credentials was refused: check the auth options, "
-            "or give ids these credentials may read with --param"
+            f"the given credentials were refused on {refused} of {cover.valid} requests: "
+            "check the auth options, or give ids these credentials may read with --param"
         )
     path = [p.name for p in op.parameters if p.location == "path"]
     if path:

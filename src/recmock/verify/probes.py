@@ -174,6 +174,7 @@ def filter_probe(run: OperationRun) -> ProbeResult:
         if value is None:
             continue
         changes: dict[str, Any] = {rule.param: [value] if rule.match == "in" else value}
+        changes.update({name: ABSENT for name in rule.unless})  # the filter must take effect
         if paging:
             changes[paging.limit_param] = paging.max_limit
             if paging.offset_param and paging.style == "offset":
