@@ -60,9 +60,9 @@ def inconclusive_reasons(run: OperationRun, *, timed_out: bool = False) -> list[
     reasons = []
     lists_records = bool(ctx.rules.items or ctx.rules.record)
     if lists_records and run.coverage.with_records == 0:
-        noun = ctx.rules.items.rsplit(".", 1)[-1] if ctx.rules.items else "a record"
+        where = f" in `{ctx.rules.items or ctx.rules.record}`"
         reasons.append(
-            f"{label}: 0 of {run.coverage.valid} valid requests returned {noun} "
+            f"{label}: 0 of {run.coverage.valid} valid requests returned a record{where} "
             f"({_statuses(run)}); {hint(run)}"
         )
     for name, info in CHECKS.items():
