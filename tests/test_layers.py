@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("data", ("world", "generate", "validation", "auth")),
-    ("provider views", ("providers", "scenario_format", "scenarios", "state")),
+    ("provider views", ("providers", "scenario_format", "scenarios", "state", "media")),
     (
         "request pipeline",
         ("server.pipeline", "server.routing", "server.conformance", "server.dynamic"),

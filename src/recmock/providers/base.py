@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 from recmock import generate
+from recmock.media.links import Minter, signing_key
 from recmock.specs import Operation
 from recmock.validation import Issue, Parsed, RawRequest
 from recmock.world import World
@@ -82,6 +83,14 @@ class View:
     credentials: Credentials
     origin: str  # scheme://host[:port] the client used, for absolute links back to the mock
     wall_clock: float  # real time, for token expiry checks only; data times come from world.now
+    scenario: str = "default"  # whose world this is: media links name it (recmock.media.links)
+    session: str = "default"
+
+    def media_links(self) -> Minter:
+        """The minter of this reply's media links: on this origin, signed with this server's
+        key, naming the scenario and session whose clock decides when they expire."""
+        key = signing_key(self.credentials.secrets(), self.world.seed)
+        return Minter(self.origin, key, self.scenario, self.session)
 
 
 class Provider:

@@ -82,7 +82,6 @@ def link_expiry(now: int, lifetime: int, rec: Recording) -> int:
 def render(view: View, rec: Recording) -> dict[str, Any]:
     """The `data` object; a field appears only once the recording's state allows it."""
     world = view.world
-    host = world.pools.hosts[rec.index % len(world.pools.hosts)]
     kind = stable_choice(world.seed, rec.session_id, STORAGE_TYPES)
     data: dict[str, Any] = {
         "id": rec.id,
@@ -105,10 +104,11 @@ def render(view: View, rec: Recording) -> dict[str, Any]:
         data["recording_duration"] = rec.duration
         data["stop_reason"] = _caller(rec.stopped_by, rec.stop_reason or "API_CALL")
     if rec.status == "UPLOADED":
-        data["download_url"] = f"https://{host}/{rec.id}/video.mp4?token={rec.id[:8]}"
-        data["audio_download_url"] = f"https://{host}/{rec.id}/audio.mp3?token={rec.id[:8]}"
-        data["download_url_expiry"] = rfc3339(
-            link_expiry(world.now, world.shape.link_lifetime, rec)
-        )
+        # Presigned on the mock's own origin; both links stop at `download_url_expiry`.
+        expires = link_expiry(world.now, world.shape.link_lifetime, rec)
+        links = view.media_links()
+        data["download_url"] = links.cloudflare(rec.id, "video.mp4", expires)
+        data["audio_download_url"] = links.cloudflare(rec.id, "audio.m4a", expires)
+        data["download_url_expiry"] = rfc3339(expires)
         data["file_size"] = rec.size
     return data

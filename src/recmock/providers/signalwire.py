@@ -119,14 +119,13 @@ def render(view: View, session_id: str, rec: Recording, ttl: int) -> dict[str, A
     """One RoomRecording; fields unknown in the recording's state are null, as SignalWire does."""
     # Called once per item of a page of up to 1000: attributes are read once, no generators.
     world = view.world
-    hosts = world.pools.hosts
     invoked, started, stopped, size = rec.invoked, rec.started, rec.stopped, rec.size
     duration = None if started is None or stopped is None else stopped - started
     uri = None
     if rec.status == "UPLOADED":
+        # Presigned on the mock's own origin: stops working `media_ttl` seconds after this call.
         expires = world.now + min(ttl, world.shape.link_lifetime)
-        host = hosts[rec.index % len(hosts)]
-        uri = f"https://{host}/video/recordings/{rec.id}.mp4?expires={expires}"
+        uri = view.media_links().signalwire(rec.id, expires)
     minutes = (duration or 0) / 60
     changed = invoked
     for moment in (started, stopped, rec.uploaded):

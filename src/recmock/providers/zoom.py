@@ -14,12 +14,31 @@ from urllib.parse import unquote
 import jwt
 
 import recmock.auth  # noqa: F401  (silences PyJWT's key-length warning for demo secrets)
-from recmock.providers.base import Provider, Reply, View, rfc3339
+from recmock.media.links import ZOOM_KINDS
+from recmock.providers.base import Credentials, Provider, Reply, View, rfc3339
 from recmock.specs import Operation
 from recmock.validation import Issue, Parsed, RawRequest
 from recmock.world import Recording, session_id_from_any
 
 INVALID_TOKEN = {"code": 124, "message": "Invalid access token."}
+
+
+def api_token_expiry(token: str, creds: Credentials) -> float | None:
+    """The `exp` of a Video SDK API JWT signed with the SDK secret, or None if it is not one.
+
+    Used by the API and by downloads, which also take that JWT as `access_token`.
+    """
+    try:
+        # algorithms pins HS256, so `alg: none` and RS/ES tokens are refused; PyJWT compares
+        # the signature in constant time.
+        claims = jwt.decode(
+            token, creds.zoom_secret, algorithms=["HS256"],
+            issuer=creds.zoom_key, options={"require": ["exp", "iss"], "verify_exp": False},
+        )  # fmt: skip
+    except jwt.PyJWTError:
+        return None
+    exp = claims.get("exp")
+    return float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
 
 
 class Zoom(Provider):
@@ -31,20 +50,12 @@ class Zoom(Provider):
         scheme, _, token = raw.header("authorization").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return Reply(401, INVALID_TOKEN)
-        creds = view.credentials
-        try:
-            # algorithms pins HS256, so `alg: none` and RS/ES tokens are refused; PyJWT compares
-            # the signature in constant time.
-            claims = jwt.decode(
-                token.strip(), creds.zoom_secret, algorithms=["HS256"],
-                issuer=creds.zoom_key, options={"require": ["exp", "iss"], "verify_exp": False},
-            )  # fmt: skip
-        except jwt.PyJWTError:
+        exp = api_token_expiry(token.strip(), view.credentials)
+        if exp is None:
             return Reply(401, INVALID_TOKEN)
-        exp = claims.get("exp")
-        if not isinstance(exp, int | float) or exp <= view.wall_clock:
+        if exp <= view.wall_clock:
             return Reply(401, {"code": 124, "message": "Access token is expired."})
-        return float(exp)
+        return exp
 
     def invalid(self, op: Operation, issues: list[Issue]) -> Reply:
         if all(issue.location == "path" for issue in issues):
@@ -69,8 +80,7 @@ class Zoom(Provider):
         done = [r for r in session.recordings if r.status == "UPLOADED"] if session else []
         if session is None or not done:
             return Reply(404, {"code": 3301, "message": "This recording does not exist."})
-        host = view.world.pools.hosts[0]
-        files = [f for rec in done for f in recording_files(host, requested, rec)]
+        files = [f for rec in done for f in recording_files(view, requested, rec)]
         last_stop = max(r.stopped or r.invoked for r in done)
         body: dict[str, Any] = {
             "session_id": requested,
@@ -88,9 +98,7 @@ class Zoom(Provider):
                 view, requested, view.world.now + lifetime
             )
         body["password"] = hashlib.sha256(f"{view.world.seed}{requested}".encode()).hexdigest()[:8]
-        body["participant_audio_files"] = [
-            p for rec in done for p in participant_files(host, view, rec)
-        ]
+        body["participant_audio_files"] = [p for rec in done for p in participant_files(view, rec)]
         return Reply(200, body)
 
 
@@ -98,8 +106,10 @@ def _file_id(rec: Recording, kind: str) -> str:
     return str(uuid.uuid5(uuid.UUID(rec.id), kind))
 
 
-def recording_files(host: str, session_id: str, rec: Recording) -> list[dict[str, Any]]:
-    """A video and an audio file per recording, the timeline with the first one."""
+def recording_files(view: View, session_id: str, rec: Recording) -> list[dict[str, Any]]:
+    """A video and an audio file per recording, the timeline with the first one; each
+    `download_url` on the mock's origin, opened with the `download_access_token`."""
+    links = view.media_links()
     assert rec.started is not None and rec.stopped is not None and rec.size is not None
     kinds = [("MP4", "shared_screen_with_speaker_view", rec.size),
              ("M4A", "audio_only", rec.audio_size or rec.size // 12)]  # fmt: skip
@@ -113,7 +123,7 @@ def recording_files(host: str, session_id: str, rec: Recording) -> list[dict[str
             "recording_end": rfc3339(rec.stopped),
             "file_type": kind,
             "file_size": size,
-            "download_url": f"https://{host}/rec/download/{_file_id(rec, kind)}",
+            "download_url": links.zoom(rec.id, ZOOM_KINDS[kind]),
             "status": "completed",
             "recording_type": rtype,
         }
@@ -121,8 +131,9 @@ def recording_files(host: str, session_id: str, rec: Recording) -> list[dict[str
     ]
 
 
-def participant_files(host: str, view: View, rec: Recording) -> list[dict[str, Any]]:
+def participant_files(view: View, rec: Recording) -> list[dict[str, Any]]:
     """One M4A per participant (1-3, derived from the recording) as in Zoom's sample."""
+    links = view.media_links()
     assert rec.started is not None and rec.stopped is not None and rec.audio_size is not None
     count = 1 + rec.index % 3
     names = view.world.pools.names
@@ -137,7 +148,7 @@ def participant_files(host: str, view: View, rec: Recording) -> list[dict[str, A
             "file_type": "M4A",
             "file_extension": "M4A",
             "file_size": rec.audio_size // count,
-            "download_url": f"https://{host}/rec/download/{file_id}",
+            "download_url": links.zoom(rec.id, f"participant-{n}"),
             "status": "completed",
         })  # fmt: skip
     return out
@@ -150,6 +161,28 @@ def download_token(view: View, session_id: str, expires: int) -> str:
     key = f"recmock-{view.world.seed}".encode()
     sig = hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest()
     return f"{header}.{payload}.{base64.urlsafe_b64encode(sig).decode().rstrip('=')}"
+
+
+def download_token_claims(seed: int, token: str) -> tuple[str, int] | None:
+    """(session id, exp) of a `download_access_token` this mock minted for `seed`, or None
+    for any other text (compared in constant time, never decoded before it is verified)."""
+    header, _, rest = token.partition(".")
+    payload, _, sig = rest.partition(".")
+    key = f"recmock-{seed}".encode()
+    expected = hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    given = base64.urlsafe_b64encode(expected).decode().rstrip("=")
+    if not sig or not hmac.compare_digest(sig.encode("utf-8", "replace"), given.encode()):
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except ValueError:
+        return None
+    if not isinstance(claims, dict):
+        return None
+    sid, exp = claims.get("sid"), claims.get("exp")
+    if not isinstance(sid, str) or not isinstance(exp, int) or isinstance(exp, bool):
+        return None
+    return sid, exp
 
 
 def _b64(data: dict[str, Any]) -> str:

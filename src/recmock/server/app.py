@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
+from recmock.media.links import PREFIX as MEDIA_PREFIX
 from recmock.server import admin, limits
 from recmock.server.connexion_parts import (  # Connexion without its DeprecationWarnings
     AsyncApp,
@@ -35,6 +36,7 @@ from recmock.server.connexion_parts import (  # Connexion without its Deprecatio
     ServerErrorMiddleware,
     SwaggerUIMiddleware,
 )
+from recmock.server.media import MediaApp
 from recmock.server.pipeline import Mock, encode
 from recmock.server.routing import Route, Router
 from recmock.server.swagger import SwaggerUI
@@ -160,6 +162,7 @@ class Gateway:
         self.documents = {spec.prefix + "/openapi.json": spec for spec in mock.specs}
         self.ui_prefixes = tuple(spec.prefix + "/ui" for spec in mock.specs)
         self.ui = SwaggerUI(mock.specs, mock.credentials)  # Swagger UI 5: renders 3.1
+        self.media = MediaApp(mock, options.cors_origins)  # /media/...: download links that play
         self.edge: ASGIApp = self._dispatch
         self._routes: dict[tuple[str, str], Route] = {}
 
@@ -181,6 +184,9 @@ class Gateway:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.edge(scope, receive, send)
+            return
+        if scope["path"].startswith(MEDIA_PREFIX):
+            await self.media(scope, receive, send)  # streamed files: no reply cache, own CORS
             return
         # Journal times are arrival times: a worker that answers later must not list first.
         now = scope[ARRIVED_KEY] = time.time()

@@ -158,7 +158,7 @@ class Mock:
                 delay,
                 session,
             )
-        view = View(self.world(name), self.credentials, origin, wall_clock)
+        view = View(self.world(name), self.credentials, origin, wall_clock, name, session)
         accepted = provider.authenticate(op, raw, view)
         if isinstance(accepted, Reply):
             return Outcome(
