@@ -202,8 +202,9 @@ def _serve(args: argparse.Namespace, config: ServeConfig) -> int:
               threading.Event())  # fmt: skip
     if args.host not in ("127.0.0.1", "localhost", "::1") and config.admin:
         print(
-            f"recmock: warning: listening on {args.host}: the /__recmock/ admin API is reachable "
-            "from other machines; pass --no-admin to disable it",
+            f"recmock: warning: listening on {args.host}: other machines reach the mocked APIs; "
+            "the /__recmock/ admin API answers them only with --admin-token; pass "
+            "--no-admin to turn it off",
             file=sys.stderr,
         )
     _banner(mock, args)
