@@ -383,6 +383,8 @@ def _recording(
         extra=dict(raw.get("extra", {})),
     )  # fmt: skip
     problem = lifecycle_problem(rec, now)
+    if problem is None and status == "UPLOADED" and audio is None:
+        problem = ("audio_size", "an UPLOADED recording has an audio file: drop audio_size: null")
     if problem:
         field_name, message = problem
         raise located.error([*where, field_name] if field_name in raw else where, message)
