@@ -40,14 +40,12 @@ BASIC = basic("demo-project", "demo-token")
 # ---- a real redis-server ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """redis://127.0.0.1:PORT of a redis-server this module started (and stops)."""
+def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A redis-server on a free loopback port (no persistence) and its URL; skips without one."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server not installed (Debian package redis-server; .ci/run installs it)")
     port = free_port()
-    directory = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--dir", str(directory)],
@@ -60,13 +58,19 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     while True:
         try:
             client.ping()
-            break
+            return process, f"redis://127.0.0.1:{port}"
         except redis.ConnectionError:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
                 raise RuntimeError("redis-server did not answer within 10 s") from None
             time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """redis://127.0.0.1:PORT of a redis-server this module started (and stops)."""
+    process, url = start_redis(tmp_path_factory.mktemp("redis"))
+    yield url
     process.terminate()
     process.wait(timeout=10)
 
@@ -335,3 +339,24 @@ def test_a_bad_state_flag_is_one_line_and_exit_2(
     assert cli.main(["serve", "--port", str(free_port()), *flags]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "pw@" not in err
+
+
+@pytest.mark.slow
+def test_a_lost_redis_is_a_503_from_the_mock_never_a_500(start_server: Any, tmp_path: Path) -> None:
+    process, url = start_redis(tmp_path)
+    try:
+        server = start_server("--state", url + "/0")
+        page = server.url + SW.format(uuid.uuid4())
+        assert httpx.get(page, headers=BASIC).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    errors = {**CF_AUTH, "X-Recmock-Scenario": "server-errors"}  # advances a shared counter
+    begin = time.monotonic()
+    lost = httpx.get(server.url + CF + "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e", headers=errors)
+    assert lost.status_code == 503 and time.monotonic() - begin < 5
+    assert "state store redis://127.0.0.1:" in lost.json()["recmock_error"]
+    assert lost.headers["x-recmock-error"] == "true" and lost.headers["retry-after"] == "1"
+    reset = httpx.post(server.url + "/__recmock/reset", json={})
+    assert reset.status_code == 503 and "unavailable" in reset.json()["error"]
+    assert httpx.get(server.url + "/__recmock/health").status_code == 200

@@ -22,7 +22,13 @@ from urllib.parse import parse_qsl
 
 from recmock.server.pipeline import Mock, encode
 from recmock.state import DEFAULT_SESSION, session_problem
-from recmock.state.interface import ACTIVE, SESSION_HEADER, SESSION_QUERY, JournalEntry
+from recmock.state.interface import (
+    ACTIVE,
+    SESSION_HEADER,
+    SESSION_QUERY,
+    JournalEntry,
+    StateUnavailable,
+)
 
 PREFIX = "/__recmock/"
 LOOPBACK_NAMES = ("localhost", "localhost.", "ip6-localhost", "ip6-loopback")
@@ -192,7 +198,10 @@ class AdminAPI:
             if problem:
                 refused = 400, {"error": f"X-Recmock-Session / __session: {problem}"}
             else:
-                refused = await self._answer(path, scope, receive, session)
+                try:
+                    refused = await self._answer(path, scope, receive, session)
+                except StateUnavailable as exc:
+                    refused = 503, {"error": str(exc)}
         await respond(send, *refused)
 
     async def _answer(self, path: str, scope: Scope, receive: Receive, session: str) -> Reply:

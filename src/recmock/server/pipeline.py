@@ -25,7 +25,7 @@ from recmock.scenarios import DEFAULT, Override, Scenario, example_value
 from recmock.server.dynamic import dynamic_body
 from recmock.specs import Operation, Spec, deref
 from recmock.state import DEFAULT_SESSION, MemoryState, State, session_problem
-from recmock.state.interface import ACTIVE, SESSION_HEADER, SESSION_QUERY
+from recmock.state.interface import ACTIVE, SESSION_HEADER, SESSION_QUERY, StateUnavailable
 from recmock.validation import RawRequest, RequestParser
 from recmock.world import DEFAULT_NOW, World
 
@@ -133,7 +133,17 @@ class Mock:
         self.state.reset(session)
 
     def handle(self, op: Operation, raw: RawRequest, *, origin: str, wall_clock: float) -> Outcome:
-        """The reply for `raw`, with journal notes; see the module docstring for the order."""
+        """The reply for `raw`, with journal notes; see the module docstring for the order.
+
+        A failing shared store (Redis gone) is a 503 from the mock, never cached, not a 500."""
+        try:
+            return self._handle(op, raw, origin, wall_clock)
+        except StateUnavailable as exc:
+            reply = mock_error(503, str(exc))
+            return Outcome(Reply(503, reply.body, {**reply.headers, "Retry-After": "1"}, 0.0),
+                           (str(exc),), "")  # fmt: skip
+
+    def _handle(self, op: Operation, raw: RawRequest, origin: str, wall_clock: float) -> Outcome:
         choice = select(raw)
         session = choice.session
         problem = session_problem(session)

@@ -35,6 +35,10 @@ def session_problem(name: str) -> str | None:
     return f"expected 1-64 letters, digits, '.', '_' or '-' (starting alphanumeric), got {name!r}"
 
 
+class StateUnavailable(Exception):
+    """The shared store (SQLite file, Redis) failed: the request gets a 503, not a 500."""
+
+
 def redact_url(url: str) -> str:
     """A state URL as it may appear in a message: any password replaced."""
     scheme, sep, rest = url.partition("://")

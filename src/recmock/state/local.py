@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from recmock.state.interface import DEFAULT_SESSION, JOURNAL_SIZE, MAX_SESSIONS, JournalEntry
-from recmock.state.shared import SharedState
+from recmock.state.shared import SharedState, store_call
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS vals (session TEXT, key TEXT, value TEXT, PRIMARY KEY (session, key));
@@ -51,6 +51,7 @@ class LocalState(SharedState):
 
     def __init__(self, directory: Path, max_sessions: int = MAX_SESSIONS) -> None:
         super().__init__(max_sessions)
+        self.errors, self.name = (sqlite3.Error, OSError), str(directory)
         if not (directory / VERSION_FILE).is_file():
             create(directory)
         self._version_fd = os.open(directory / VERSION_FILE, os.O_RDWR)
@@ -107,6 +108,7 @@ class LocalState(SharedState):
             self._touch(session)
         self._bump()
 
+    @store_call
     def count(self, session: str, key: str) -> int:
         with self._lock, self._db:
             self._db.execute("BEGIN IMMEDIATE")
@@ -133,6 +135,7 @@ class LocalState(SharedState):
                 )
                 self._touch(session)
 
+    @store_call
     def journal(self, session: str) -> list[JournalEntry]:
         self.flush()
         with self._lock:
@@ -142,11 +145,13 @@ class LocalState(SharedState):
         entries = [tuple(orjson.loads(row[0])) for row in rows]
         return sorted(entries, key=lambda e: e[0])
 
+    @store_call
     def clear_journal(self, session: str) -> None:
         self.flush()
         with self._lock, self._db:
             self._db.execute("DELETE FROM journal WHERE session = ?", (session,))
 
+    @store_call
     def reset(self, session: str) -> None:
         self.flush()
         with self._lock:
@@ -155,6 +160,7 @@ class LocalState(SharedState):
                 self._forget(session)
             self._bump()
 
+    @store_call
     def sessions(self) -> list[str]:
         with self._lock:
             rows = self._db.execute("SELECT name FROM sessions ORDER BY used").fetchall()

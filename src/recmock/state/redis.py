@@ -24,7 +24,7 @@ from recmock.state.interface import (
     JournalEntry,
     redact_url,
 )
-from recmock.state.shared import SharedState
+from recmock.state.shared import SharedState, store_call
 
 PREFIX = "recmock:"
 VERSION = PREFIX + "version"
@@ -41,8 +41,9 @@ class RedisState(SharedState):
 
     def __init__(self, url: str, max_sessions: int = MAX_SESSIONS) -> None:
         super().__init__(max_sessions)
-        try:
-            self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self.errors, self.name = (redis.RedisError,), redact_url(url)
+        try:  # short timeouts: a request must not hang for long on a lost Redis
+            self._redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
             self._version = int(self._redis.get(VERSION) or 0)
         except (redis.RedisError, ValueError) as exc:
             raise ConfigError(f"--state {redact_url(url)}: cannot use Redis: {exc}") from None
@@ -79,6 +80,7 @@ class RedisState(SharedState):
         self._version = int(pipe.execute()[-1])  # this process sees its own change at once
         self._evict()
 
+    @store_call
     def count(self, session: str, key: str) -> int:
         return int(self._redis.hincrby(_keys(session)[1], key, 1)) - 1
 
@@ -95,16 +97,19 @@ class RedisState(SharedState):
         pipe.execute()
         self._evict()
 
+    @store_call
     def journal(self, session: str) -> list[JournalEntry]:
         self.flush()
         rows = self._redis.lrange(_keys(session)[2], 0, -1)
         entries = [tuple(orjson.loads(row)) for row in rows]
         return sorted(entries, key=lambda e: e[0])
 
+    @store_call
     def clear_journal(self, session: str) -> None:
         self.flush()
         self._redis.delete(_keys(session)[2])
 
+    @store_call
     def reset(self, session: str) -> None:
         self.flush()
         pipe = self._redis.pipeline()
@@ -113,6 +118,7 @@ class RedisState(SharedState):
         pipe.incr(VERSION)
         self._version = int(pipe.execute()[-1])
 
+    @store_call
     def sessions(self) -> list[str]:
         return [_text(name) for name in self._redis.zrange(SESSIONS, 0, -1)]
 

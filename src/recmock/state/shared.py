@@ -10,21 +10,39 @@ replies are never cached anyway.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from abc import ABC, abstractmethod
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from recmock.state.interface import MAX_SESSIONS, JournalEntry
+from recmock.state.interface import MAX_SESSIONS, JournalEntry, StateUnavailable
 
 INTERVAL = 0.005  # seconds between background flushes (and, for Redis, version polls)
 log = logging.getLogger("recmock.state")
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def store_call(method: Method) -> Method:
+    """Turn the store's own errors (`errors` of the backend) into StateUnavailable."""
+
+    @functools.wraps(method)
+    def call(self: SharedState, *args: Any) -> Any:
+        try:
+            return method(self, *args)
+        except self.errors as exc:
+            raise StateUnavailable(f"state store {self.name} unavailable: {exc}") from None
+
+    return call  # type: ignore[return-value]
 
 
 class SharedState(ABC):
     """The buffering and remembering half of a shared `State`; subclasses talk to the store."""
 
     lag = 4 * INTERVAL + 0.01  # a change is everywhere within a few ticks, scheduling included
+    errors: tuple[type[BaseException], ...] = ()  # what the store raises when it fails
+    name = "store"  # for messages (never with a password)
 
     def __init__(self, max_sessions: int = MAX_SESSIONS) -> None:
         self.max_sessions = max_sessions
@@ -57,6 +75,7 @@ class SharedState(ABC):
 
     # ---- State methods built on the store ----------------------------------------------------
 
+    @store_call
     def get(self, session: str, key: str) -> Any:
         version = self.version()
         if version != self._values_version:
@@ -67,6 +86,7 @@ class SharedState(ABC):
                 self._values[where] = self._read(session, key)
         return self._values[where]
 
+    @store_call
     def put(self, session: str, key: str, value: Any) -> None:
         with self._lock:
             self._write(session, key, value)
