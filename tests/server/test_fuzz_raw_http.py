@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_bad_input import exchange  # type: ignore[import-not-found]
+from test_bad_input import exchange
 
 from conftest import LiveServer
 from recmock.auth import basic, bearer, hmac_hex, zoom_jwt

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_bad_input import (  # type: ignore[import-not-found]
+from test_bad_input import (
     BASIC,
     CF,
     CF_TOKEN,
@@ -90,9 +90,13 @@ class HealthProbe:
         return result[0] if result else None
 
 
-def large(body: bytes) -> bytes:
-    headers = [("API-KEY", "demo-key"), ("HASH-SIGNATURE", hmac_hex(body, "demo-secret")),
-               ("Content-Type", "application/json"), ("X-Recmock-Scenario", "large")]  # fmt: skip
+def large(body: bytes) -> bytes:  # a signed fetch under the `large` scenario
+    headers: list[tuple[str, str | bytes]] = [
+        ("API-KEY", "demo-key"),
+        ("HASH-SIGNATURE", hmac_hex(body, "demo-secret")),
+        ("Content-Type", "application/json"),
+        ("X-Recmock-Scenario", "large"),
+    ]
     return request("POST", "/auth/recording/fetch", headers, body)
 
 
@@ -150,7 +154,8 @@ def test_half_sent_and_silent_connections_time_out(server: LiveServer) -> None:
     idle = time.monotonic() - started
     answer = half.recv(4096)
     waited = time.monotonic() - started
-    half.close(), silent.close()
+    half.close()
+    silent.close()
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert READ_TIMEOUT - 1 < waited < READ_TIMEOUT + 5 and 3 < idle < 10
     every_provider_answers_below_500(server.port)
