@@ -15,11 +15,14 @@ from functools import cache
 from importlib import resources
 
 FILES = {  # asset -> (file in recmock/media/files, content type)
-    "mp4": ("video.mp4", "video/mp4"),  # H.264 baseline + AAC, 256x144, 10 s, faststart
-    "m4a": ("audio.m4a", "audio/mp4"),  # AAC mono, 10 s
+    "mp4": ("video.mp4", "video/mp4"),  # H.264 baseline + AAC, 320x180, 20 s, faststart
+    "m4a": ("audio.m4a", "audio/mp4"),  # AAC mono, 20 s
     "timeline": ("timeline.json", "application/json"),  # Zoom's TIMELINE file
 }
-DURATION_SECONDS = 10  # of the MP4 and the M4A (tests/server/test_media.py checks the bytes)
+DURATION_SECONDS = 20  # of the MP4 and the M4A (tests/server/test_media.py checks the bytes)
+# The MP4 is ~240 KB, not tens of KB, on purpose: Chromium's media cache keeps reading one
+# connection while a seek lands within 5 blocks of 32 KiB ahead of it, so only a file larger
+# than that ever shows a player's seek as a new Range request (tests/server/test_media_browser).
 
 
 @dataclass(frozen=True)
