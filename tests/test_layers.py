@@ -35,7 +35,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "request pipeline",
         ("server.pipeline", "server.routing", "server.conformance", "server.dynamic"),
     ),
-    ("edges", ("server", "verify", "report", "cli", "cli_values", "pytest_plugin", "__main__")),
+    (
+        "edges",
+        ("server", "verify", "drift", "record", "report", "cli", "cli_values", "pytest_plugin",
+         "__main__"),
+    ),
 ]
 WEB = ("connexion", "starlette", "uvicorn", "httpx", "httpcore", "requests", "redis")
 # Below the edges only these may reach the network or a server framework, and why.

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from recmock import cli_values as values
+from recmock.drift.options import add_drift_parser
 from recmock.errors import ConfigError, RecmockError
 from recmock.verify.options import add_verify_parser
 
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_serve_parser(sub)
     add_verify_parser(sub)
+    add_drift_parser(sub)
     scenarios = sub.add_parser("scenarios", help="list or check fixture scenarios",
                                formatter_class=_formatter,
                                description="List the scenarios a server offers, or validate "
@@ -192,6 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from recmock.verify.command import run_verify
 
             return run_verify(args)
+        if args.command == "drift":
+            from recmock.drift.command import run_drift
+
+            return run_drift(args)
     except RecmockError as exc:
         print(f"recmock: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

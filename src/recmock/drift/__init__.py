@@ -1,0 +1,1 @@
+"""`recmock drift`: how far the mock's answers are from a target's, operation by operation."""
