@@ -195,7 +195,10 @@ def filter_probe(run: OperationRun) -> ProbeResult:
             continue
         result.applied.add("filter")
         total = as_int(get_path(seen.body, paging.total)) if paging and paging.total else None
-        fits = paging is None or (total is not None and total <= paging.max_limit)
+        # Judge only a complete page: a short one is the `limit` check's finding, not ours.
+        fits = paging is None or (
+            total is not None and total <= paging.max_limit and len(seen.records) >= total
+        )
         keys = {record_key(r) for r in _records(seen, run)}
         if fits and record_key(records[0]) not in keys:
             result.add(
