@@ -65,6 +65,7 @@ class BoundedHttpTools(HttpToolsProtocol):
         self._head_bytes = 0
         self._tail = b""
         self._deadline: asyncio.TimerHandle | None = None
+        self._pending, self._first_byte = False, 0.0  # a request has begun, and when
         # Nothing sent yet is idle too: uvicorn arms this timer only after a response.
         self.timeout_keep_alive_task = self.loop.call_later(
             self.timeout_keep_alive, self.timeout_keep_alive_handler
@@ -73,16 +74,20 @@ class BoundedHttpTools(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self.transport.is_closing():
             return
-        if self._deadline is None:
-            self._deadline = self.loop.call_later(self.read_timeout, self._too_slow)
+        if not self._pending:
+            self._pending, self._first_byte = True, self.loop.time()
         if self._in_head and not self._count_head(data):
             self._refuse(TOO_LARGE)
             return
         super().data_received(data)
+        # Most requests arrive whole in one read and complete above: no timer for them.
+        if self._pending and self._deadline is None and not self.transport.is_closing():
+            when = self._first_byte + self.read_timeout
+            self._deadline = self.loop.call_at(when, self._too_slow)
 
     def _count_head(self, data: bytes) -> bool:
         """Add the head bytes in `data`; False once the head is over the bound."""
-        window = self._tail + data
+        window = self._tail + data if self._tail else data
         end = window.find(_END)
         if end < 0:
             self._head_bytes += len(data)
@@ -95,7 +100,7 @@ class BoundedHttpTools(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
-        self._in_head, self._head_bytes, self._tail = True, 0, b""
+        self._in_head, self._head_bytes, self._tail, self._pending = True, 0, b"", False
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
