@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 from recmock import cli_values as values
 from recmock.drift.options import add_drift_parser
 from recmock.errors import ConfigError, RecmockError
+from recmock.record.options import add_record_parser
 from recmock.verify.options import add_verify_parser
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70  # 70: EX_SOFTWARE
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve_parser(sub)
     add_verify_parser(sub)
     add_drift_parser(sub)
+    add_record_parser(sub)
     scenarios = sub.add_parser("scenarios", help="list or check fixture scenarios",
                                formatter_class=_formatter,
                                description="List the scenarios a server offers, or validate "
@@ -198,6 +200,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from recmock.drift.command import run_drift
 
             return run_drift(args)
+        if args.command == "record":
+            from recmock.record.command import run_record
+
+            return run_record(args)
     except RecmockError as exc:
         print(f"recmock: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,0 +1,1 @@
+"""`recmock record`: a validating proxy that turns a real API's answers into a scenario."""

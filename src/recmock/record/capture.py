@@ -1,0 +1,126 @@
+"""Recorded answers -> a closed-world scenario of explicit rooms, sessions and recordings. Pure.
+
+Each provider's recording view is read back into recmock's provider-neutral model (the one
+`scenarios.py` completes and every provider renders), so `recmock serve` answers the list,
+detail and paging endpoints with the same ids, statuses, times and sizes the target showed.
+Only successful answers of known operations are read; everything else is the target's
+business. Values are scrubbed (`scrub.py`) before they get here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+Json = Any
+SIGNALWIRE_STATUS = {"recording": "RECORDING", "paused": "PAUSED", "processing": "UPLOADING",
+                     "completed": "UPLOADED", None: "ERRORED"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Captured:
+    """One successful exchange the proxy saw, parsed: which operation, its inputs, its body."""
+
+    provider: str
+    operation_id: str
+    path_params: Mapping[str, str]
+    body: Json
+
+
+@dataclass
+class Catalog:
+    """Sessions (id -> room id, name, recordings by id) gathered from every capture."""
+
+    rooms: dict[str, str] = field(default_factory=dict)  # session id -> room id
+    names: dict[str, str] = field(default_factory=dict)  # session id -> session name
+    recordings: dict[str, dict[str, dict[str, Json]]] = field(default_factory=dict)
+
+    def add(self, session: str, room: str, record: dict[str, Json]) -> None:
+        """Remember one recording (a later sighting of the same id wins: it is newer)."""
+        self.rooms.setdefault(session, room)
+        self.recordings.setdefault(session, {})[str(record["id"])] = record
+
+
+def _unix(text: Json) -> int | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return None
+
+
+def _signalwire(capture: Captured, into: Catalog) -> None:
+    data = capture.body.get("data") if isinstance(capture.body, Mapping) else None
+    for item in data if isinstance(data, list) else []:
+        if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+            continue
+        session = str(item.get("room_session_id") or capture.path_params.get("id", ""))
+        status = SIGNALWIRE_STATUS.get(item.get("status"), "ERRORED")
+        record: dict[str, Json] = {"id": item["id"], "status": status}
+        for name, source in (("invoked", "created_at"), ("started", "started_at"),
+                             ("stopped", "finished_at")):  # fmt: skip
+            moment = _unix(item.get(source))
+            if moment is not None:
+                record[name] = moment
+        if status == "UPLOADED":
+            record["uploaded"] = _unix(item.get("updated_at")) or record.get("stopped")
+            if isinstance(item.get("size_in_bytes"), int):
+                record["size"] = item["size_in_bytes"]
+        into.add(session, f"room-{session[:8]}", record)
+
+
+READERS: Mapping[str, Callable[[Captured, Catalog], None]] = {
+    "signalwire/listRoomSessionRecordings": _signalwire,
+}
+
+
+def supported(provider: str, operation_id: str) -> bool:
+    """True when captures of this operation become scenario records."""
+    return f"{provider}/{operation_id}" in READERS
+
+
+def catalog_of(captures: Iterable[Captured]) -> Catalog:
+    """Every capture read into one catalog (unsupported operations are skipped)."""
+    out = Catalog()
+    for capture in captures:
+        reader = READERS.get(f"{capture.provider}/{capture.operation_id}")
+        if reader is not None:
+            reader(capture, out)
+    return out
+
+
+def _rfc3339(moment: int) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def scenario_document(
+    name: str, catalog: Catalog, now: int, description: str = ""
+) -> dict[str, Json]:
+    """The scenario file's content: closed world, every recording explicit, times absolute."""
+    rooms: dict[str, list[dict[str, Json]]] = {}
+    latest = now
+    for session, records in sorted(catalog.recordings.items()):
+        ordered = sorted(records.values(), key=lambda r: (r.get("invoked", 0), r["id"]))
+        recordings = []
+        for record in ordered:
+            out = dict(record)
+            for key in ("invoked", "started", "stopped", "uploaded"):
+                if isinstance(out.get(key), int):
+                    latest = max(latest, out[key])
+                    out[key] = _rfc3339(out[key])
+            recordings.append(out)
+        created = min((r["invoked"] for r in ordered if "invoked" in r), default=now - 86400)
+        entry: dict[str, Json] = {"id": session, "created": _rfc3339(created)}
+        if session in catalog.names:
+            entry["name"] = catalog.names[session]
+        entry["recordings"] = recordings
+        rooms.setdefault(catalog.rooms.get(session, f"room-{session[:8]}"), []).append(entry)
+    return {
+        "name": name,
+        "description": description or "Recorded through `recmock record`: the target's records.",
+        "now": _rfc3339(latest),
+        "world": {"closed": True, "rooms": rooms},
+    }
