@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -68,7 +69,11 @@ def run_record(args: argparse.Namespace, stream: TextIO | None = None) -> int:
     )
     recorder.on_limit = lambda: setattr(server, "should_exit", True)
     log(f"recmock record: proxying http://127.0.0.1:{args.port}{spec.prefix} -> {target}")
-    server.run()  # returns on SIGINT/SIGTERM (uvicorn's handlers) or --max-requests
+    # uvicorn re-raises a caught signal to the handlers it found at start: ours only asks it to
+    # stop, so the process survives Ctrl-C/SIGTERM long enough to write the scenario.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: setattr(server, "should_exit", True))
+    server.run()  # returns on SIGINT/SIGTERM or --max-requests
     write_scenario(recorder, out, log)
     return 1 if recorder.with_violations else 0
 

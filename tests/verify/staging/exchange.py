@@ -29,6 +29,9 @@ class Choices:
     protobuf_limit: bool = True  # plugNmeet limit is uint32 (v2-era): negative is a 400, not 20
     empty_token_422: bool = True  # SignalWire `page_token=` (never issued) is a 422
     processing_format: bool = True  # SignalWire `processing` already knows its MIME type
+    # Not a valid choice: a seeded drift for `recmock drift` tests (signalwire.py `_drift`):
+    # "" none, renamed-field, new-enum, null-field, error-shape.
+    drift: str = ""
 
 
 @dataclass(frozen=True)

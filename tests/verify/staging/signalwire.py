@@ -24,6 +24,14 @@ TOKEN_KEY = b"staging-double page tokens"  # not a credential: only signs the do
 
 
 def recordings(req: Request, bug: Bug, choices: Choices) -> Reply:
+    """The page, or with `choices.drift` the seeded drift for `recmock drift` tests."""
+    answer = _recordings(req, bug, choices)
+    if choices.drift == "error-shape" and answer.status == 422:
+        return reply(422, {"error": "Unprocessable Entity"})  # an error shape the mock never uses
+    return answer
+
+
+def _recordings(req: Request, bug: Bug, choices: Choices) -> Reply:
     """Authenticate, validate, then one page of the session's recordings with its links."""
     if not _authorised(req.headers.get("authorization", ""), bug):
         return reply(401, {"error": "Unauthorized"})
@@ -160,7 +168,7 @@ def _record(
         size = str(size)
     known_format = done or (r.status == "processing" and choices.processing_format)
     origin = req.base.rsplit("/api/video", 1)[0]
-    return {
+    doc = {
         "id": r.id,
         "room_session_id": r.session,
         "status": r.status,
@@ -174,6 +182,18 @@ def _record(
         "created_at": when(r.created),
         "updated_at": when(r.updated),
     }
+    return _drift(doc, choices.drift) if choices.drift else doc
+
+
+def _drift(doc: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The seeded drifts of `Choices.drift`: what a provider changes without telling anyone."""
+    if kind == "renamed-field":
+        doc["size"] = doc.pop("size_in_bytes")
+    elif kind == "new-enum" and doc["status"] == "completed":
+        doc["status"] = "archived" if doc["room_session_id"] == SW_SESSION_B else "completed"
+    elif kind == "null-field" and doc["status"] != "completed":
+        doc["cost_in_dollars"] = None
+    return doc
 
 
 def _error_doc(req: Request, code: str, message: str, attribute: str) -> dict[str, Any]:
