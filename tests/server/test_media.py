@@ -462,3 +462,12 @@ def test_media_requests_land_in_the_journal_without_capabilities(
     text = json.dumps(media)
     assert body["download_access_token"] not in text
     assert parse_qs(urlsplit(video_url).query)["signature"][0] not in text
+
+
+def test_the_readme_video_snippet_is_a_link_the_mock_serves(mock: TestClient) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    snippet = readme.split("## Download links that play")[1].split("```html")[1].split("```")[0]
+    src = snippet.split('src="')[1].split('"')[0]
+    assert src in signalwire_uris(mock)
+    reply = mock.get(src, headers={"Range": "bytes=0-99"})
+    assert reply.status_code == 206 and reply.content == DATA["mp4"][:100]
