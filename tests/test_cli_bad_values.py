@@ -116,6 +116,27 @@ def _cases() -> dict[str, Case]:
         ):
             add(VERIFY, flag, value)
 
+    drift = ["drift", "signalwire", "--target", "http://127.0.0.1:9/api/video", "--basic", "u:p"]
+    for value in [*_numbers(0, 1, integer=False), "1.5", "-0.1"]:
+        add(drift, "--min-score", value)
+    for flag, (low, high) in {"--max-examples": (1, 10_000), "--workers": (1, 64)}.items():
+        for value in _numbers(low, high, integer=True):
+            add(drift, flag, value)
+    for flag, value in [("--time-limit", "0"), ("--timeout", "nan"), ("--report", "/tmp"),
+                        ("--junit-xml", "/proc/x.xml"), ("--fixtures", MISSING),
+                        ("--mock", "ftp://x"), ("--target", "ftp://x")]:  # fmt: skip
+        add(drift, flag, value)
+    record = ["record", "signalwire", "--target", "http://127.0.0.1:9/api/video",
+              "--out", "/tmp/recmock-bad-values.yaml", "--port"]  # fmt: skip
+    for value in [*_numbers(1, 65535, integer=True), "-1", "70000"]:
+        add(record[:-1], "--port", value)
+    record.append("9")
+    for value in ("/tmp", MISSING, "/tmp/Bad Name.yaml", "/tmp/notes.txt", LONG):
+        add(record, "--out", value)
+    for value in _numbers(1, 1_000_000, integer=True):
+        add(record, "--max-requests", value)
+    add(record, "--target", "ftp://x")
+
     scenarios = ["scenarios", "check"]
     cases[f"scenarios check FILE={MISSING!r}"] = Case((*scenarios, MISSING), "FILE", MISSING)
     cases["scenarios check FILE='/tmp'"] = Case((*scenarios, "/tmp"), "FILE", "/tmp")

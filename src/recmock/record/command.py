@@ -30,7 +30,7 @@ def _checked(args: argparse.Namespace) -> tuple[Spec, str, Path]:
     out = Path(args.out)
     if out.suffix != ".yaml" or not _NAME.match(out.stem):
         raise ConfigError(f"--out: expected fixtures/NAME.yaml with NAME like 'staging-week' "
-                          f"(a-z, 0-9, '-'), got {out.name!r}")  # fmt: skip
+                          f"(a-z, 0-9, '-'), got {args.out!r}")  # fmt: skip
     spec = load_spec(provider_spec(args.provider))
     try:
         target = check_base_url(args.target, spec)
