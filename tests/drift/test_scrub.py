@@ -1,0 +1,74 @@
+"""What the recording proxy may write: seeded, consistent fakes and no secrets (Hypothesis)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from recmock.record.capture import Captured, catalog_of, scenario_document
+from recmock.record.scrub import Faker, is_secret_key, scrub_json, scrub_url
+
+TEXT = st.text(min_size=1, max_size=20)
+SECRET_FIELDS = ["password", "download_access_token", "page_token", "X-Amz-Signature", "api_key"]
+
+
+@given(TEXT, st.integers(0, 2**32))
+def test_the_same_input_is_the_same_fake_and_never_itself(value: str, seed: int) -> None:
+    faker, again = Faker(seed), Faker(seed)
+    assert faker.name(value) == again.name(value) != value
+    assert faker.email(value) == again.email(value) != value
+    assert faker.email(value).endswith("@example.test")
+
+
+@given(st.lists(st.sampled_from(SECRET_FIELDS), min_size=1, unique=True), TEXT)
+def test_secret_fields_never_survive_at_any_depth(keys: list[str], secret: str) -> None:
+    body = {"data": [{"id": "r1", **dict.fromkeys(keys, secret)}], **dict.fromkeys(keys, secret)}
+    out = scrub_json(body, Faker())
+    assert all(not is_secret_key(k) for k in out) and all(
+        not is_secret_key(k) for k in out["data"][0]
+    )
+    assert out["data"][0]["id"] == "r1"
+
+
+@given(st.text(alphabet="abcdefXYZ0123456789-_", min_size=8, max_size=40))
+def test_query_secrets_and_userinfo_leave_urls(token: str) -> None:
+    url = f"https://user:{token}@cdn.test/v.mp4?X-Amz-Signature={token}&expires=9&access_token={token}"
+    shown = scrub_url(url)
+    assert token not in shown and "expires=9" in shown and "X-Amz-Signature=***" in shown
+    assert scrub_json({"download_url": url}, Faker())["download_url"] == shown
+
+
+def test_names_emails_and_write_only_fields_are_replaced_consistently() -> None:
+    faker = Faker(7)
+    body = [
+        {
+            "name": "Ada Lovelace",
+            "email": "ada@corp.example",
+            "note": "mail ada@corp.example",
+            "key": "k",
+        },
+        {"name": "Ada Lovelace", "secret_storage": "s"},
+    ]
+    out = scrub_json(body, faker, frozenset({"key"}))
+    assert out[0]["name"] == out[1]["name"] == faker.name("Ada Lovelace")
+    assert out[0]["email"] == faker.email("ada@corp.example") and "ada@" not in out[0]["note"]
+    assert "key" not in out[0] and "secret_storage" not in out[1]
+    assert Faker(8).name("Ada Lovelace") != out[0]["name"]  # the seed changes every fake
+
+
+def test_signalwire_pages_become_a_closed_world_with_the_same_ids() -> None:
+    page = {
+        "data": [
+            {"id": "a", "room_session_id": "s1", "status": "completed", "created_at": "2026-01-01T00:00:00Z",
+             "started_at": "2026-01-01T00:00:02Z", "finished_at": "2026-01-01T00:10:00Z",
+             "updated_at": "2026-01-01T00:11:00Z", "size_in_bytes": 10},
+            {"id": "b", "room_session_id": "s1", "status": None, "created_at": "2026-01-01T01:00:00Z",
+             "started_at": "2026-01-01T01:00:02Z", "finished_at": "2026-01-01T01:01:00Z"},
+        ]
+    }  # fmt: skip
+    catalog = catalog_of([Captured("signalwire", "listRoomSessionRecordings", {"id": "s1"}, page)])
+    doc = scenario_document("x", catalog, now=0)
+    (session,) = doc["world"]["rooms"]["room-s1"]
+    assert [r["id"] for r in session["recordings"]] == ["a", "b"]
+    assert [r["status"] for r in session["recordings"]] == ["UPLOADED", "ERRORED"]
+    assert doc["world"]["closed"] is True and doc["now"] == "2026-01-01T01:01:00Z"
