@@ -30,7 +30,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("data", ("world", "generate", "validation", "auth")),
-    ("provider views", ("providers", "scenario_format", "scenarios", "state", "media")),
+    (
+        "provider views",
+        ("providers", "scenario_format", "scenarios", "state", "media", "webhooks"),
+    ),
     (
         "request pipeline",
         ("server.pipeline", "server.routing", "server.conformance", "server.dynamic"),
