@@ -471,3 +471,23 @@ def test_the_readme_video_snippet_is_a_link_the_mock_serves(mock: TestClient) ->
     assert src in signalwire_uris(mock)
     reply = mock.get(src, headers={"Range": "bytes=0-99"})
     assert reply.status_code == 206 and reply.content == DATA["mp4"][:100]
+
+
+def test_links_name_the_session_and_land_in_its_journal(mock: TestClient) -> None:
+    uri = signalwire_uris(mock, **{"X-Recmock-Session": "qa-1"})[0]
+    assert "/media/signalwire/default@qa-1/recordings/" in uri
+    mock.delete("/__recmock/journal", headers={"X-Recmock-Session": "qa-1"})
+    assert mock.get(uri, headers={"Range": "bytes=5-9"}).status_code == 206
+    entries = mock.get("/__recmock/journal", headers={"X-Recmock-Session": "qa-1"}).json()
+    entries = entries.get("entries", entries) if isinstance(entries, dict) else entries
+    assert [e["status"] for e in entries if str(e["path"]).startswith("/media/")] == [206]
+
+
+@pytest.mark.parametrize("path", [
+    "/media/", "/media/zoom", "/media/zoom/default/rec/download/../../etc/passwd",
+    "/media/signalwire/%00/recordings/x.mp4", "/media/zoom/" + "a" * 5000 + "/rec/download/x",  # long
+    "/media/zoom/default/rec/download/182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e-participant-9x",
+], ids=lambda p: p[:60])  # fmt: skip
+def test_hostile_media_paths_get_a_clean_404(mock: TestClient, path: str) -> None:
+    reply = mock.get(path, headers={"Authorization": b"Bearer \xff\xfe"})
+    assert reply.status_code == 404 and reply.headers["content-type"] == "application/xml"

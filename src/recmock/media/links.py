@@ -78,7 +78,7 @@ def scope_segment(scenario: str, session: str) -> str:
     scenario's name holds an '@'; session names cannot), percent-encoded as one segment."""
     plain = session == DEFAULT_SESSION and "@" not in scenario
     text = scenario if plain else f"{scenario}@{session}"
-    return quote(text, safe="")
+    return quote(text, safe="@")  # RFC 3986 allows "@" in a segment
 
 
 @dataclass(frozen=True)
