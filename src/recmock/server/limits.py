@@ -12,6 +12,10 @@ adds what a public server has:
 - a connection that never sends a byte is closed after uvicorn's keep-alive timeout, like one
   that went quiet between requests.
 
+uvicorn's h11 protocol has a head bound (`h11_max_incomplete_event_size`) but parses in pure
+Python, several times slower per request than httptools; subclassing httptools keeps its speed
+(the added bookkeeping is one `find` per read, within the noise of `benchmarks/compare.py`).
+
 Bodies are bounded by the application (`Options.max_body`, 413 in the provider's shape), and
 so are arrays in them (`recmock.validation.MAX_ITEMS`). The operations whose work grows with
 the request (`fans_out`) run on a worker thread (`off_loop`), so no request stalls the others.
