@@ -40,8 +40,17 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     (
         "edges",
-        ("server", "verify", "drift", "record", "report", "cli", "cli_values", "pytest_plugin",
-         "__main__"),
+        (
+            "server",
+            "verify",
+            "drift",
+            "record",
+            "report",
+            "cli",
+            "cli_values",
+            "pytest_plugin",
+            "__main__",
+        ),
     ),
 ]
 WEB = ("connexion", "starlette", "uvicorn", "httpx", "httpcore", "requests", "redis")
