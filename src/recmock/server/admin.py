@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMappi
 from typing import Any
 from urllib.parse import parse_qsl
 
+from recmock.server.asgi_body import read_body
 from recmock.server.pipeline import Mock, encode
 from recmock.state import DEFAULT_SESSION, session_problem
 from recmock.state.interface import (
@@ -228,7 +229,7 @@ class AdminAPI:
         if path == "scenario" and method == "GET":
             return 200, {"active": mock.active_in(session)}
         if path == "scenario" and method in ("PUT", "POST"):
-            name = _name(await _read(receive))
+            name = _name(await read_body(receive, MAX_BODY))
             if not isinstance(name, str) or name not in mock.scenarios:
                 return unknown_scenario(name, mock.scenarios)
             state.put(session, ACTIVE, name)
@@ -248,21 +249,6 @@ def _name(body: bytes | None) -> object:
     if not isinstance(value, dict) or not _depth(value, JSON_DEPTH):
         return None
     return value.get("name")
-
-
-async def _read(receive: Receive) -> bytes | None:
-    chunks, size, more = [], 0, True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    return b"".join(chunks)
 
 
 async def _settle(lag: float) -> None:

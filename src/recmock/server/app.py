@@ -26,6 +26,7 @@ from starlette.responses import Response
 
 from recmock.media.links import PREFIX as MEDIA_PREFIX
 from recmock.server import admin, limits
+from recmock.server.asgi_body import read_body
 from recmock.server.connexion_parts import (  # Connexion without its DeprecationWarnings
     AsyncApp,
     ContextMiddleware,
@@ -199,7 +200,7 @@ class Gateway:
                 return
             await self.edge(scope, receive, send)  # documents, UI, routing errors
             return
-        body = await _read_body(receive, self.options.max_body)
+        body = await read_body(receive, self.options.max_body)
         if body is None:
             await self.edge({**scope, BODY_KEY: None}, _replay(b""), send)  # 413
             return
@@ -264,7 +265,7 @@ class Gateway:
         if BODY_KEY in scope:  # read by __call__ already
             body = scope[BODY_KEY]
         else:
-            body = await _read_body(receive, self.options.max_body)
+            body = await read_body(receive, self.options.max_body)
         if body is None:
             reply = self.mock.provider(route.provider or "").error(413, "request body too large")
             await _send(send, 413, encode(reply.body))
@@ -357,22 +358,6 @@ class _Captured:
     @property
     def body(self) -> bytes:
         return self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body (chunked or not); None once it exceeds `limit` bytes."""
-    chunks, size, more = [], 0, True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    return b"".join(chunks)
 
 
 def _replay(body: bytes) -> Receive:
