@@ -51,7 +51,6 @@ class MediaApp:
     def __init__(self, mock: Mock, cors_origins: Sequence[str] = ("*",)) -> None:
         self.mock = mock
         self.origins = tuple(cors_origins)
-        self.served: dict[int, int] = {}  # status -> count, for tests and benchmarks
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         arrived = time.time()
@@ -169,7 +168,6 @@ class MediaApp:
                (b"content-disposition", disposition), *validators, *cors]  # fmt: skip
         if plan.status == 206:
             out.append((b"content-range", ranges.content_range(plan, length).encode()))
-        self.served[plan.status] = self.served.get(plan.status, 0) + 1
         await send({"type": "http.response.start", "status": plan.status, "headers": out})
         if method == "HEAD":
             await send({"type": "http.response.body", "body": b""})
@@ -208,7 +206,6 @@ class MediaApp:
     async def _refuse(
         self, send: Send, refusal: Refusal, cors: list[tuple[bytes, bytes]], *, head: bool = False
     ) -> None:
-        self.served[refusal.status] = self.served.get(refusal.status, 0) + 1
         out = [(b"content-type", refusal.content_type.encode()), *cors]
         await _start(send, refusal.status, out, b"" if head else refusal.body,
                      length=len(refusal.body))  # fmt: skip
