@@ -36,12 +36,16 @@ ALLOWED_HEADERS = b"Range, Authorization, If-Range, If-None-Match, If-Modified-S
 REDACTED = ("access_token", "signature")  # capabilities: never written to the journal
 
 
-def world_now(world: World, scenario: str, session: str) -> int:
-    """The world clock that decides expiry: the one every provider reads (`world.now`).
+def link_world(mock: Mock, scenario: str, session: str) -> World:
+    """The world a link is judged in: the very one the API served it from (per scenario and,
+    once the lifecycle's world clock is present as `mock.live`, per session and clock), so
+    advancing that clock expires links and finishes recordings here exactly as there."""
+    live = getattr(mock, "live", None)
+    return mock.world(scenario) if live is None else live.world(mock, scenario, session)
 
-    One function on purpose: the world clock of the lifecycle work replaces this body (per
-    scenario and session), and every link follows it.
-    """
+
+def world_now(world: World) -> int:
+    """The clock that decides expiry: the one every provider reads (`world.now`)."""
     return world.now
 
 
@@ -87,10 +91,10 @@ class MediaApp:
     ) -> tuple[Refusal | None, assets.Asset | None, str]:
         """(refusal or None, asset, Last-Modified) for a parsed link."""
         resource = scope["path"]
-        if target.scenario not in self.mock.scenarios:
-            return refusals.missing("aws", resource, "unknown scenario in the link"), None, ""
-        world = self.mock.world(target.scenario)
-        now = world_now(world, target.scenario, target.session)
+        if target.scenario not in self.mock.scenarios or session_problem(target.session):
+            return refusals.missing("aws", resource, "unknown scenario or session"), None, ""
+        world = link_world(self.mock, target.scenario, target.session)
+        now = world_now(world)
         rec = world.recording(target.recording_id)
         storage = "aws"
         if target.provider == "cloudflare" and rec is not None:
