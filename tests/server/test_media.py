@@ -491,3 +491,15 @@ def test_links_name_the_session_and_land_in_its_journal(mock: TestClient) -> Non
 def test_hostile_media_paths_get_a_clean_404(mock: TestClient, path: str) -> None:
     reply = mock.get(path, headers={"Authorization": b"Bearer \xff\xfe"})
     assert reply.status_code == 404 and reply.headers["content-type"] == "application/xml"
+
+
+def test_advancing_the_world_clock_expires_links() -> None:
+    """With the lifecycle's admin clock (skipped until the server has one)."""
+    with serve() as client:
+        uri = signalwire_uris(client, "&media_ttl=60")[0]
+        assert client.get(uri).status_code == 200
+        moved = client.post("/__recmock/clock", json={"advance": 61})
+        if moved.status_code in (404, 405):
+            pytest.skip("this server has no /__recmock/clock yet")
+        assert moved.status_code == 200, moved.text
+        assert client.get(uri).status_code == 403
