@@ -29,6 +29,8 @@ from recmock.verify.body import BoundedDecoder
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
               "trailer", "transfer-encoding", "upgrade", "host", "content-length"}  # fmt: skip
 HEADER = "X-Recmock-Violations"
+MAX_REQUEST = 8 * 1024 * 1024
+MAX_RESPONSE = 64 * 1024 * 1024  # raw bytes passed through; validation reads 8 MiB decoded
 MAX_HEADER = 4000
 
 
@@ -85,8 +87,16 @@ class Proxy:
         query = scope.get("query_string", b"").decode("latin-1")
         url = f"{self.origin}{self.root}{below}" + (f"?{query}" if query else "")
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
-        body = await request.body()
-        shown = scrub_url(f"{self.prefix}{below}" + (f"?{query}" if query else ""))
+        shown = self.recorder.faker.text(
+            scrub_url(f"{self.prefix}{below}" + (f"?{query}" if query else ""))
+        )  # a path may name a person (Zoom's /users/{email}): the log shows the fake
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_REQUEST:
+                self.recorder.note(request.method, shown, 413, ["request: body over 8 MiB"])
+                await _json_error(413, "request body over 8 MiB")(scope, receive, send)
+                return
         try:
             upstream = await self.client.send(
                 self.client.build_request(
@@ -94,27 +104,35 @@ class Proxy:
                 ),
                 stream=True,
             )
-            raw = b"".join([chunk async for chunk in upstream.aiter_raw()])
+            raw = b""
+            async for chunk in upstream.aiter_raw():
+                raw += chunk
+                if len(raw) > MAX_RESPONSE:
+                    break
             await upstream.aclose()
         except httpx.HTTPError as exc:
             self.recorder.note(request.method, shown, 502, [f"target: {type(exc).__name__}"])
-            await Response(
-                json.dumps({"error": "recmock record: the target did not answer"}),
-                502,
-                media_type="application/json",
-            )(scope, receive, send)
+            await _json_error(502, "the target did not answer")(scope, receive, send)
+            return
+        if len(raw) > MAX_RESPONSE:
+            self.recorder.note(request.method, shown, 502, ["target: response over 64 MiB"])
+            await _json_error(502, "the target's response is over 64 MiB")(scope, receive, send)
             return
         out_headers = {k.lower(): v for k, v in upstream.headers.items()}
         decoder = BoundedDecoder(out_headers.get("content-encoding", ""))
         try:
-            decoded = decoder.feed(raw)
+            decoded, undecodable = decoder.feed(raw), False
         except Exception:  # an undecodable body is a violation, not a proxy crash
-            decoded = b""
+            decoded, undecodable = b"", True
         found = self.router.route(request.method, below)
         route, params = found if found else (None, {})
-        problems = violations(route, upstream.status_code, out_headers, decoded)
+        if decoder.over or undecodable:
+            problems = ["body: over 8 MiB decoded, or not decodable: not validated or recorded"]
+            route = None if decoder.over else route
+        else:
+            problems = violations(route, upstream.status_code, out_headers, decoded)
         self.recorder.note(request.method, shown, upstream.status_code, problems)
-        if route is not None and 200 <= upstream.status_code < 300:
+        if route is not None and not undecodable and 200 <= upstream.status_code < 300:
             self._capture(route.op.operation_id, params, decoded, route.write_only)
         reply = Response(raw, upstream.status_code)
         passed = [(k, v) for k, v in upstream.headers.multi_items() if k.lower() not in HOP_BY_HOP]
@@ -141,3 +159,9 @@ class Proxy:
     async def aclose(self) -> None:
         """Release the upstream connections."""
         await self.client.aclose()
+
+
+def _json_error(status: int, message: str) -> Response:
+    """The proxy's own answer when it cannot forward (never the target's shape: it says so)."""
+    body = json.dumps({"error": f"recmock record: {message}"})
+    return Response(body, status, media_type="application/json")
