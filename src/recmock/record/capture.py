@@ -17,6 +17,9 @@ from typing import Any
 Json = Any
 SIGNALWIRE_STATUS = {"recording": "RECORDING", "paused": "PAUSED", "processing": "UPLOADING",
                      "completed": "UPLOADED", None: "ERRORED"}  # fmt: skip
+CLOUDFLARE_STATUSES = ("INVOKED", "RECORDING", "PAUSED", "UPLOADING", "UPLOADED", "ERRORED")
+REASONS = {"start_reason": ("API_CALL", "RECORD_ON_START"),
+           "stop_reason": ("API_CALL", "INTERNAL_ERROR", "ALL_PEERS_LEFT")}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Catalog:
 
     rooms: dict[str, str] = field(default_factory=dict)  # session id -> room id
     names: dict[str, str] = field(default_factory=dict)  # session id -> session name
+    hosts: dict[str, str] = field(default_factory=dict)  # session id -> host's (fake) name
     recordings: dict[str, dict[str, dict[str, Json]]] = field(default_factory=dict)
 
     def add(self, session: str, room: str, record: dict[str, Json]) -> None:
@@ -72,8 +76,44 @@ def _signalwire(capture: Captured, into: Catalog) -> None:
         into.add(session, f"room-{session[:8]}", record)
 
 
+def _cloudflare(capture: Captured, into: Catalog) -> None:
+    data = capture.body.get("data") if isinstance(capture.body, Mapping) else None
+    if not isinstance(data, Mapping) or not isinstance(data.get("id"), str):
+        return
+    status = data.get("status") if data.get("status") in CLOUDFLARE_STATUSES else "ERRORED"
+    record: dict[str, Json] = {"id": data["id"], "status": status}
+    for name, source in (("invoked", "invoked_time"), ("started", "started_time"),
+                         ("stopped", "stopped_time")):  # fmt: skip
+        moment = _unix(data.get(source))
+        if moment is not None:
+            record[name] = moment
+    if status == "UPLOADED":
+        record["uploaded"] = record.get("stopped")  # not shown by Cloudflare: the earliest possible
+        if isinstance(data.get("file_size"), int):
+            record["size"] = data["file_size"]
+    for name in ("start_reason", "stop_reason"):
+        reason = data.get(name)
+        if isinstance(reason, Mapping) and reason.get("reason") in REASONS[name]:
+            record[name] = reason["reason"]
+    if record.get("start_reason") == "RECORD_ON_START":
+        # The scenario loader gives every recording the session host as its starter, so the
+        # mock would name a caller beside RECORD_ON_START, which its own spec forbids.
+        del record["start_reason"]
+    # A session the SDK types `string | null`: a null one still needs a session to live in.
+    session = str(data.get("session_id") or f"session-of-{data['id']}")
+    into.add(session, f"room-{session[:8]}", record)
+    caller = (
+        (data.get("start_reason") or {}).get("caller")
+        if isinstance(data.get("start_reason"), Mapping)
+        else None
+    )
+    if isinstance(caller, Mapping) and isinstance(caller.get("name"), str):
+        into.hosts.setdefault(session, caller["name"])  # already a seeded fake
+
+
 READERS: Mapping[str, Callable[[Captured, Catalog], None]] = {
     "signalwire/listRoomSessionRecordings": _signalwire,
+    "cloudflare/getRecording": _cloudflare,
 }
 
 
@@ -116,6 +156,8 @@ def scenario_document(
         entry: dict[str, Json] = {"id": session, "created": _rfc3339(created)}
         if session in catalog.names:
             entry["name"] = catalog.names[session]
+        if session in catalog.hosts:
+            entry["host"] = catalog.hosts[session]
         entry["recordings"] = recordings
         rooms.setdefault(catalog.rooms.get(session, f"room-{session[:8]}"), []).append(entry)
     return {

@@ -31,10 +31,15 @@ _FIRST = ("Alex", "Sam", "Robin", "Kim", "Lee", "Noa", "Jo", "Mika", "Ari", "Eli
 _LAST = ("Berg", "Costa", "Dahl", "Evans", "Fox", "Gray", "Hale", "Ito", "Jensen", "Kerr")
 
 
+# Short names that are secrets only as a whole (presigned URLs' `sig`, SAS `sig`, `key`).
+EXACT_SECRET_KEYS = frozenset({"sig", "key", "hash", "hmac", "jwt", "sas", "otp", "code"})
+
+
 def is_secret_key(key: str) -> bool:
-    """True for `token`, `page_token`, `X-Amz-Signature`, `download_access_token`, `password`..."""
+    """True for `token`, `page_token`, `X-Amz-Signature`, `download_access_token`, `password`,
+    `sig`..."""
     lower = key.lower()
-    return any(part in lower for part in SECRET_KEYS)
+    return lower in EXACT_SECRET_KEYS or any(part in lower for part in SECRET_KEYS)
 
 
 class Faker:
