@@ -42,6 +42,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "edges",
         (
             "server",
+            "webhooks.delivery",
             "verify",
             "drift",
             "record",

@@ -130,15 +130,39 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     _option(serve, "--admin-token", "ADMIN_TOKEN", "", "admin API for any client sending "
             "Authorization: Bearer TOKEN (else loopback only)", shown="none",
             metavar="TOKEN")  # fmt: skip
+    serve.add_argument("--webhook", action="append", default=None, type=webhook_target,
+                       metavar="PROVIDER=URL", help="POST PROVIDER's recording webhooks "
+                       "(zoom, plugnmeet, cloudflare) to URL (repeatable)")  # fmt: skip
     _option(serve, "--log-level", "LOG_LEVEL", "info", "uvicorn's log level: "
             + ", ".join(values.LOG_LEVELS), type=values.log_level, metavar="LEVEL")  # fmt: skip
     creds = serve.add_argument_group("credentials the mock accepts (env values are never shown)")
+    creds.add_argument(
+        "--zoom-webhook-secret", metavar="VALUE", type=values.non_empty,
+        default=values.env_default("ZOOM_WEBHOOK_SECRET", "demo-webhook-secret"),
+        help="Zoom's webhook secret token, signs x-zm-signature (default: demo-webhook-secret, "
+        "env RECMOCK_ZOOM_WEBHOOK_SECRET)",
+    )  # fmt: skip
     for flag, env, default in CREDENTIAL_FLAGS:
         # The help names the variable but never its value: it may hold a real secret.
         creds.add_argument(
             flag, default=values.env_default(env, default), metavar="VALUE",
             type=values.non_empty, help=f"default: {default} (env RECMOCK_{env})",
         )  # fmt: skip
+
+
+def webhook_target(value: str) -> tuple[str, str]:
+    """--webhook PROVIDER=URL: a provider that sends recording webhooks and an http(s) URL."""
+    provider, sep, url = value.partition("=")
+    if provider not in ("zoom", "plugnmeet", "cloudflare"):
+        hint = " (SignalWire documents no recording webhook)" if provider == "signalwire" else ""
+        raise argparse.ArgumentTypeError(
+            f"expected PROVIDER=URL with PROVIDER zoom, plugnmeet or cloudflare{hint}, "
+            f"got {value[:80]!r}"
+        )
+    if not sep or not (url.startswith("http://") or url.startswith("https://")) or len(url) > 2000:
+        raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL after "
+                                         f"'{provider}=', got {url[:80]!r}")  # fmt: skip
+    return provider, url
 
 
 def _add_specs_flag(parser: argparse.ArgumentParser) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMappi
 from typing import Any
 from urllib.parse import parse_qsl
 
+from recmock.server import live_admin
 from recmock.server.asgi_body import read_body
 from recmock.server.pipeline import Mock, encode
 from recmock.state import DEFAULT_SESSION, session_problem
@@ -235,6 +236,11 @@ class AdminAPI:
             state.put(session, ACTIVE, name)
             await _settle(state.lag)
             return 200, {"active": name}
+        if mock.live is not None:  # the clock, QA recordings, webhook deliveries
+            body = lambda: read_body(receive, MAX_BODY)  # noqa: E731  (read only if needed)
+            found = await live_admin.answer(mock.live, mock, scope, path, body, session)
+            if found is not None:
+                return found
         return 404, {"error": f"no admin endpoint {method} {scope['path']}"}
 
 

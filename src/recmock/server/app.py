@@ -25,7 +25,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from recmock.media.links import PREFIX as MEDIA_PREFIX
-from recmock.server import admin, limits
+from recmock.server import admin, limits, live_admin
 from recmock.server.asgi_body import read_body
 from recmock.server.connexion_parts import (  # Connexion without its DeprecationWarnings
     AsyncApp,
@@ -44,6 +44,7 @@ from recmock.server.swagger import SwaggerUI
 from recmock.specs import Operation, Spec, connexion_view
 from recmock.state import DEFAULT_SESSION, session_problem
 from recmock.validation import Issue, RawRequest
+from recmock.webhooks.cloudflare import PUBLIC_KEY_PATH
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -185,6 +186,9 @@ class Gateway:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.edge(scope, receive, send)
+            return
+        if scope["path"] == PUBLIC_KEY_PATH and self.mock.live is not None:
+            await admin.respond(send, 200, live_admin.public_key_document(self.mock.live))
             return
         if scope["path"].startswith(MEDIA_PREFIX):
             await self.media(scope, receive, send)  # streamed files: no reply cache, own CORS

@@ -92,6 +92,7 @@ class Mock:
     parsers: dict[tuple[str, str], RequestParser] = field(default_factory=dict)
     worlds: dict[str, World] = field(default_factory=dict)  # derived: deterministic per name
     state: State = field(default_factory=MemoryState)
+    live: Any = None  # recmock.server.live_admin.Live: the admin clock, QA recordings, webhooks
 
     def __post_init__(self) -> None:
         for op in self.operations():
@@ -168,7 +169,8 @@ class Mock:
                 delay,
                 session,
             )
-        view = View(self.world(name), self.credentials, origin, wall_clock, name, session)
+        world = self.world(name) if self.live is None else self.live.world(self, name, session)
+        view = View(world, self.credentials, origin, wall_clock, name, session)
         accepted = provider.authenticate(op, raw, view)
         if isinstance(accepted, Reply):
             return Outcome(

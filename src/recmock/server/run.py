@@ -23,6 +23,7 @@ from recmock.resources import scenario_dirs
 from recmock.scenarios import load_scenarios, parse_time, today_midnight
 from recmock.server import limits
 from recmock.server.app import ASGIApp, Options, create_app
+from recmock.server.live_admin import Live
 from recmock.server.pipeline import Mock
 from recmock.server.reload import Reloadable, watch
 from recmock.specs import SPECS_DIR, load_specs, select_specs
@@ -49,6 +50,8 @@ class ServeConfig:
     scenario: str = "default"
     state: str = "memory"  # memory, sqlite:DIR (what `local` becomes) or redis://HOST:PORT/DB
     admin_token: str = field(default="", repr=False)  # never printed
+    webhooks: tuple[tuple[str, str], ...] = ()  # --webhook PROVIDER=URL
+    zoom_webhook_secret: str = field(default="demo-webhook-secret", repr=False)
 
 
 def parse_now(value: str) -> int:
@@ -76,8 +79,16 @@ def build_mock(config: ServeConfig, state: State | None = None) -> Mock:
     return Mock(
         select_specs(every, config.variants), scenarios, config.credentials,
         seed=config.seed, now=config.now, default_scenario=config.scenario,
-        state=state or open_state(config.state),
+        state=state or open_state(config.state), live=live_world(config),
     )  # fmt: skip
+
+
+def live_world(config: ServeConfig) -> Live:
+    """The admin clock, QA recordings and webhook delivery of `config`."""
+    targets: dict[str, tuple[str, ...]] = {}
+    for provider, url in config.webhooks:
+        targets[provider] = (*targets.get(provider, ()), url)
+    return Live(targets, config.zoom_webhook_secret, config.credentials)
 
 
 def build_app(config: ServeConfig, mock: Mock | None = None, state: State | None = None) -> ASGIApp:
@@ -93,6 +104,7 @@ def app_from_env() -> ASGIApp:
     raw = json.loads(os.environ[CONFIG_ENV])
     raw["credentials"] = Credentials(**raw["credentials"])
     raw["cors_origins"] = tuple(raw["cors_origins"])
+    raw["webhooks"] = tuple(tuple(pair) for pair in raw.get("webhooks", ()))
     return build_app(ServeConfig(**raw))
 
 
@@ -115,6 +127,8 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         only_fixtures=args.only_fixtures,
         state=getattr(args, "state", "") or "",
         admin_token=getattr(args, "admin_token", "") or "",
+        webhooks=tuple(getattr(args, "webhook", None) or ()),
+        zoom_webhook_secret=getattr(args, "zoom_webhook_secret", "") or "demo-webhook-secret",
     )
 
 

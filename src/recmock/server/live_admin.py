@@ -1,0 +1,284 @@
+"""The admin API of the live world: the clock, recordings QA starts, webhook deliveries.
+
+    GET  /__recmock/clock                      {"now": ..., "time": RFC 3339}
+    POST /__recmock/clock                      {"advance": "15m"} or {"set": "2025-11-24T16:00:00Z"}
+    POST /__recmock/recordings                 {"provider": "zoom", "duration": "2m", ...} -> 201
+    GET  /__recmock/recordings                 the session's started recordings, as they are now
+    GET  /__recmock/deliveries                 every delivery and attempt (signatures redacted)
+    POST /__recmock/deliveries/{id}/redeliver  one more attempt
+    GET  /.well-known/webhooks.json            the public key of rtk-signature (Cloudflare's path)
+
+The clock and the started recordings are per session values in the shared State (`clock`,
+`recordings`), so every worker serves the same world; deliveries are per process (see
+recmock.webhooks.delivery). Moving the clock fires every transition it crosses to each
+`--webhook PROVIDER=URL` of the recording's provider, and every world-clock retry now due.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from recmock.clock import parse_time
+from recmock.generate import rfc3339
+from recmock.providers.base import Credentials, View
+from recmock.webhooks import Message, cloudflare, compact, plugnmeet, schema, zoom
+from recmock.webhooks.delivery import Deliverer
+from recmock.webhooks.live import (
+    MAX_RECORDINGS,
+    Started,
+    crossed,
+    parse,
+    read_back,
+    seconds,
+    world_at,
+)
+from recmock.webhooks.timeline import Transition
+from recmock.world import World
+
+Reply = tuple[int, Any]
+APP_ID = "4f6ab9c5-3c2c-4b4e-9c57-2a0b6d8d3b7e"  # the app id the Cloudflare read-back names
+CHALLENGE = "recmock-url-validation"
+
+
+@dataclass
+class Live:
+    """Webhook targets and secrets, the signing key, the delivery worker, a world cache."""
+
+    targets: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    zoom_secret: str = zoom.DEFAULT_SECRET
+    credentials: Credentials = field(default_factory=Credentials)
+    key: Any = None  # the RSA key of rtk-signature, made on first use
+    deliverer: Deliverer = field(default_factory=Deliverer)
+    origin: str = "http://127.0.0.1:8000"
+    _worlds: dict[tuple[Any, ...], World] = field(default_factory=dict)
+    _validated: bool = False
+
+    def signing_key(self) -> Any:
+        """The key pair whose public half /.well-known/webhooks.json publishes."""
+        if self.key is None:
+            self.key = cloudflare.generate_key()
+        return self.key
+
+    # ---- the world each session sees --------------------------------------------------
+
+    def started(self, state: Any, session: str) -> list[Started]:
+        """The session's started recordings."""
+        return [Started.from_json(v) for v in state.get(session, "recordings") or []]
+
+    def clock(self, mock: Any, session: str) -> int:
+        """The session's world clock: set through the admin API, else its scenario's `now`."""
+        value = mock.state.get(session, "clock")
+        if isinstance(value, int):
+            return value
+        return int(mock.world(mock.active_in(session)).now)
+
+    def world(self, mock: Any, scenario: str, session: str) -> World:
+        """What `session` is served from: its scenario's world at its clock, with its
+        recordings (the unchanged scenario world while it has neither)."""
+        clock, stored = mock.state.get(session, "clock"), mock.state.get(session, "recordings")
+        base = mock.world(scenario)
+        if clock is None and not stored:
+            return base
+        now = clock if isinstance(clock, int) else base.now
+        key = (scenario, session, now, json.dumps(stored, sort_keys=True))
+        if key not in self._worlds:
+            if len(self._worlds) > 64:
+                self._worlds.clear()
+            self._worlds[key] = world_at(base, now, [Started.from_json(v) for v in stored or []])
+        return self._worlds[key]
+
+    # ---- events ----------------------------------------------------------------------
+
+    def _message(self, mock: Any, session: str, item: Started, t: Transition) -> Message | None:
+        scenario = mock.active_in(session)
+        world = world_at(mock.world(scenario), t.at, self.started(mock.state, session))
+        view = View(world, self.credentials, self.origin, time.time(), scenario, session)
+        timeline = item.timeline()
+        if item.provider == "zoom":
+            return zoom.message(view, timeline, t, self.zoom_secret, int(time.time() * 1000))
+        if item.provider == "plugnmeet":
+            creds = self.credentials
+            return plugnmeet.message(
+                timeline,
+                t,
+                item.room_id,
+                creds.plugnmeet_key,
+                creds.plugnmeet_secret,
+                int(time.time()),
+            )
+        if item.provider == "cloudflare":
+            return cloudflare.message(view, timeline, t, self.signing_key())
+        return None  # SignalWire documents no recording webhook
+
+    def fire(self, mock: Any, session: str, pairs: list[tuple[Started, Transition]]) -> int:
+        """Queue every event of `pairs` for each target of its provider; how many."""
+        count = 0
+        for item, t in pairs:
+            urls = self.targets.get(item.provider, ())
+            first = self._message(mock, session, item, t) if urls else None
+            if first is None:
+                continue
+            problems = schema.problems(item.provider, first.event, first.json())
+            if problems:  # the mock's own bug: never send what the spec forbids
+                raise AssertionError("; ".join(problems))
+
+            def build(item: Started = item, t: Transition = t) -> Message:
+                found = self._message(mock, session, item, t)
+                assert found is not None
+                return found
+
+            for url in urls:
+                self.deliverer.submit(item.provider, url, build, t.at)
+                count += 1
+        return count
+
+    def validate_urls(self, world_now: int) -> None:
+        """Zoom's endpoint.url_validation challenge, once, to every registered Zoom URL."""
+        if self._validated:
+            return
+        self._validated = True
+        secret = self.zoom_secret
+        expected = zoom.encrypted_token(secret, CHALLENGE)
+
+        def build() -> Message:
+            sent = int(time.time() * 1000)
+            raw = compact(zoom.url_validation(CHALLENGE, sent))
+            return Message("zoom", "endpoint.url_validation", raw, zoom.headers(secret, sent, raw))
+
+        def check(response: httpx.Response) -> str:
+            try:
+                answer = response.json()
+            except ValueError:
+                return "the challenge answer is not JSON"
+            ok = isinstance(answer, dict) and answer.get("encryptedToken") == expected
+            return "" if ok else "the challenge answer has no matching encryptedToken"
+
+        for url in self.targets.get("zoom", ()):
+            self.deliverer.submit("zoom", url, build, world_now, check=check)
+
+
+async def answer(
+    live: Live,
+    mock: Any,
+    scope: Any,
+    path: str,
+    read: Callable[[], Awaitable[bytes | None]],
+    session: str,
+) -> Reply | None:
+    """The answer of a live-world admin endpoint, or None when `path` is none of them."""
+    if path not in ("clock", "recordings", "deliveries") and not path.startswith("deliveries/"):
+        return None
+    method = scope["method"]
+    host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+    if host:  # media links in events point where the admin client reached the mock
+        live.origin = f"{scope.get('scheme', 'http')}://{host}"
+    live.validate_urls(live.clock(mock, session))
+    if path == "clock" and method == "GET":
+        return 200, _clock_view(live.clock(mock, session), session)
+    if path == "clock" and method == "POST":
+        return _move(live, mock, await _body(read), session)
+    if path == "recordings" and method == "POST":
+        return _start(live, mock, await _body(read), session)
+    if path == "recordings" and method == "GET":
+        now = live.clock(mock, session)
+        rows = []
+        for item in live.started(mock.state, session):
+            state = item.timeline().state_at(now)
+            rows.append(
+                {
+                    "id": item.recording_id,
+                    "provider": item.provider,
+                    "status": state.status if state else None,
+                    "read_back": read_back(item),
+                }
+            )
+        return 200, {"recordings": rows, "now": now, "session": session}
+    if path == "deliveries" and method == "GET":
+        rows = [d.view() for d in live.deliverer.deliveries.values()]
+        return 200, {"deliveries": rows, "count": len(rows)}
+    parts = path.split("/")
+    if len(parts) == 3 and parts[2] == "redeliver" and method == "POST" and parts[1].isdigit():
+        found = live.deliverer.redeliver(int(parts[1]), live.clock(mock, session))
+        if found is None:
+            return 404, {"error": f"deliveries/{parts[1]}: no such delivery"}
+        return 202, found.view()
+    return 404, {"error": f"no admin endpoint {method} /__recmock/{path}"}
+
+
+def _clock_view(now: int, session: str) -> dict[str, Any]:
+    return {"now": now, "time": rfc3339(now), "session": session}
+
+
+async def _body(read: Callable[[], Awaitable[bytes | None]]) -> Any:
+    raw = await read()
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw or b"{}")
+    except (ValueError, RecursionError):
+        return None
+
+
+def _move(live: Live, mock: Any, body: Any, session: str) -> Reply:
+    before = live.clock(mock, session)
+    if not isinstance(body, dict) or len(body) != 1 or not set(body) <= {"advance", "set", "speed"}:
+        return 400, {
+            "error": 'clock: expected {"advance": "15m"} or {"set": "2025-11-24T16:00:00Z"}'
+        }
+    if "speed" in body:
+        return 400, {"error": "speed: a running clock is not implemented yet; use advance or set"}
+    try:
+        if "advance" in body:
+            after = before + seconds(body["advance"], "advance")
+        else:
+            after = parse_time(body["set"], before)
+    except ValueError as exc:
+        return 400, {"error": str(exc)}
+    if after < before:
+        return 400, {"error": f"set: the clock only moves forward (now {rfc3339(before)})"}
+    mock.state.put(session, "clock", after)
+    fired = live.fire(mock, session, crossed(live.started(mock.state, session), before, after))
+    retried = live.deliverer.due(after)
+    return 200, {**_clock_view(after, session), "fired": fired, "retried": retried}
+
+
+def _start(live: Live, mock: Any, body: Any, session: str) -> Reply:
+    existing = mock.state.get(session, "recordings") or []
+    if len(existing) >= MAX_RECORDINGS:
+        return 400, {"error": f"recordings: at most {MAX_RECORDINGS} per session; reset it"}
+    now = live.clock(mock, session)
+    try:
+        item = parse(body, now, len(existing), session)
+    except ValueError as exc:
+        return 400, {"error": str(exc)}
+    if mock.state.get(session, "clock") is None:
+        mock.state.put(session, "clock", now)  # pin it: the recording's times are on it
+    mock.state.put(session, "recordings", [*existing, item.to_json()])
+    transitions = item.timeline().transitions()
+    fired = live.fire(mock, session, [(item, t) for t in transitions if t.at == now])
+    back = read_back(item)
+    if item.provider == "cloudflare":
+        back["path"] = back["path"].format(
+            account_id=live.credentials.cloudflare_account, app_id=APP_ID
+        )
+    return 201, {
+        "id": item.recording_id,
+        "provider": item.provider,
+        "session_id": item.session_id,
+        "room_id": item.room_id,
+        "invoked": rfc3339(now),
+        "fired": fired,
+        "transitions": [{"kind": t.kind, "at": rfc3339(t.at)} for t in transitions],
+        "read_back": back,
+    }
+
+
+def public_key_document(live: Live) -> dict[str, Any]:
+    """GET /.well-known/webhooks.json: as Cloudflare publishes its webhook key."""
+    return cloudflare.public_key_document(live.signing_key())

@@ -1,0 +1,187 @@
+"""End to end: `recmock serve --webhook`, recordings started through the admin API, a clock
+advance, and the signed events at a local receiver; retries, redelivery, list agreement."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Iterator
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from tests.webhooks.receiver import Receiver
+from tests.webhooks.test_verifiers import rivet
+
+pytestmark = pytest.mark.slow
+SECRET = "whsec-e2e"
+ZOOM_EVENTS = ["session.recording_started", "session.recording_paused",
+               "session.recording_resumed", "session.recording_stopped",
+               "session.recording_completed"]  # fmt: skip
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    found = Receiver(SECRET)
+    yield found
+    found.stop()
+
+
+def zoom_signed(headers: dict[str, str], body: bytes) -> bool:
+    """Zoom's documented check, written here: v0=hex HMAC-SHA256(secret, v0:{ts}:{body})."""
+    message = f"v0:{headers['x-zm-request-timestamp']}:".encode() + body
+    expected = "v0=" + hmac.new(SECRET.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, headers["x-zm-signature"])
+
+
+def deliveries(server_url: str) -> list[dict]:
+    return httpx.get(server_url + "/__recmock/deliveries", timeout=5).json()["deliveries"]
+
+
+def test_zoom_walkthrough(start_server, receiver: Receiver) -> None:  # type: ignore[no-untyped-def]
+    server = start_server("--now", "fixed", "--webhook", f"zoom={receiver.url}",
+                          "--zoom-webhook-secret", SECRET)  # fmt: skip
+    admin = server.url + "/__recmock"
+    started = httpx.post(admin + "/recordings", json={
+        "provider": "zoom", "duration": "2m", "pauses": [{"at": "30s", "for": "10s"}],
+    }, timeout=5)  # fmt: skip
+    assert started.status_code == 201, started.text
+    created = started.json()
+    receiver.wait_for(1)  # the url_validation challenge on first use
+    assert receiver.events() == ["endpoint.url_validation"]
+    moved = httpx.post(admin + "/clock", json={"advance": "15m"}, timeout=5).json()
+    assert moved["fired"] == 5
+    receiver.wait_for(6)
+    assert receiver.events()[1:] == ZOOM_EVENTS
+    for _, headers, body in receiver.requests:
+        assert zoom_signed(headers, body)
+        assert body == json.dumps(json.loads(body), separators=(",", ":"),
+                                  ensure_ascii=False).encode()  # fmt: skip
+    answers = rivet([(body, headers) for _, headers, body in receiver.requests[1:]], SECRET)
+    assert [a["emitted"] for a in answers] == ZOOM_EVENTS
+    # The list endpoint shows the same recording completed, with the event's files.
+    token = jwt.encode({"iss": "demo-key", "exp": int(time.time()) + 600}, "demo-secret")
+    listed = httpx.get(server.url + created["read_back"]["path"], timeout=5,
+                       headers={"authorization": f"Bearer {token}"})  # fmt: skip
+    assert listed.status_code == 200, listed.text
+    completed = json.loads(receiver.requests[-1][2])["payload"]["object"]
+    assert listed.json()["recording_files"] == completed["recording_files"]
+    rows = deliveries(server.url)
+    assert [r["event"] for r in rows] == ["endpoint.url_validation", *ZOOM_EVENTS]
+    for row in rows:
+        assert row["state"] == "delivered", row
+        attempt = row["attempts"][0]
+        assert attempt["status"] == 200 and attempt["n"] == 1 and attempt["latency_ms"] >= 0
+        assert attempt["headers"]["x-zm-signature"] == "<redacted>"
+    assert SECRET not in server.output()
+
+
+def test_zoom_retries_on_the_clock_and_redelivers(start_server) -> None:  # type: ignore[no-untyped-def]
+    failing = {"left": 1}
+
+    def status_for(body: dict) -> int:
+        if body.get("event") == "session.recording_started" and failing["left"]:
+            failing["left"] -= 1
+            return 500
+        return 200
+
+    receiver = Receiver(SECRET, status_for)
+    try:
+        server = start_server("--now", "fixed", "--webhook", f"zoom={receiver.url}",
+                              "--zoom-webhook-secret", SECRET)  # fmt: skip
+        admin = server.url + "/__recmock"
+        httpx.post(admin + "/recordings", json={"provider": "zoom", "duration": "1h"}, timeout=5)
+        httpx.post(admin + "/clock", json={"advance": "1m"}, timeout=5)
+        receiver.wait_for(2)
+        time.sleep(0.3)
+        row = next(r for r in deliveries(server.url) if r["event"] == ZOOM_EVENTS[0])
+        assert row["state"] == "retrying" and row["attempts"][0]["status"] == 500
+        httpx.post(admin + "/clock", json={"advance": "4m"}, timeout=5)  # not yet 5 minutes
+        time.sleep(0.3)
+        assert len(receiver.requests) == 2
+        moved = httpx.post(admin + "/clock", json={"advance": "2m"}, timeout=5).json()
+        assert moved["retried"] == 1
+        receiver.wait_for(3)
+        time.sleep(0.3)
+        row = next(r for r in deliveries(server.url) if r["id"] == row["id"])
+        assert row["state"] == "delivered" and [a["n"] for a in row["attempts"]] == [1, 2]
+        again = httpx.post(f"{admin}/deliveries/{row['id']}/redeliver", json={}, timeout=5)
+        assert again.status_code == 202
+        receiver.wait_for(4)
+        assert receiver.events()[-1] == ZOOM_EVENTS[0]
+        assert (
+            httpx.post(admin + "/deliveries/999/redeliver", json={}, timeout=5).status_code == 404
+        )
+    finally:
+        receiver.stop()
+
+
+def test_plugnmeet_events_verify_and_list(start_server, receiver: Receiver) -> None:  # type: ignore[no-untyped-def]
+    server = start_server("--now", "fixed", "--webhook", f"plugnmeet={receiver.url}")
+    admin = server.url + "/__recmock"
+    created = httpx.post(admin + "/recordings", json={"provider": "plugnmeet", "duration": 60,
+                                                      "room": "qa-room"}, timeout=5).json()  # fmt: skip
+    httpx.post(admin + "/clock", json={"advance": "10m"}, timeout=5)
+    receiver.wait_for(3)
+    assert receiver.events() == ["start_recording", "end_recording", "recording_proceeded"]
+    for _, headers, body in receiver.requests:
+        token = headers["authorization"]
+        assert headers["hash-token"] == token
+        claims = jwt.decode(token, "demo-secret", algorithms=["HS256"], issuer="demo-key")
+        assert claims["sha256"] == base64.b64encode(hashlib.sha256(body).digest()).decode()
+    body = json.dumps(created["read_back"]["body"]).encode()
+    signature = hmac.new(b"demo-secret", body, hashlib.sha256).hexdigest()
+    listed = httpx.post(server.url + created["read_back"]["path"], content=body, timeout=5,
+                        headers={"api-key": "demo-key", "hash-signature": signature,
+                                 "content-type": "application/json"})  # fmt: skip
+    assert listed.status_code == 200, listed.text
+    records = listed.json()["result"]["recordings_list"]
+    last = json.loads(receiver.requests[-1][2])["recording_info"]
+    assert [r["record_id"] for r in records] == [created["id"]] == [last["record_id"]]
+    assert records[0]["file_path"] == last["file_path"]
+
+
+def test_cloudflare_events_verify_with_the_published_key(start_server, receiver: Receiver) -> None:  # type: ignore[no-untyped-def]
+    server = start_server("--now", "fixed", "--webhook", f"cloudflare={receiver.url}")
+    admin = server.url + "/__recmock"
+    created = httpx.post(admin + "/recordings", json={"provider": "cloudflare"}, timeout=5).json()
+    httpx.post(admin + "/clock", json={"advance": "10m"}, timeout=5)
+    receiver.wait_for(4)
+    document = httpx.get(server.url + "/.well-known/webhooks.json", timeout=5).json()
+    key = serialization.load_pem_public_key(document["data"]["publicKey"].encode())
+    assert isinstance(key, rsa.RSAPublicKey)
+    statuses = []
+    for _, headers, body in receiver.requests:
+        key.verify(base64.b64decode(headers["rtk-signature"]), body, padding.PKCS1v15(),
+                   hashes.SHA256())  # fmt: skip
+        statuses.append(json.loads(body)["recording"]["status"])
+    assert statuses == ["INVOKED", "RECORDING", "UPLOADING", "UPLOADED"]
+    detail = httpx.get(server.url + created["read_back"]["path"], timeout=5,
+                       headers={"authorization": "Bearer demo-token"})  # fmt: skip
+    assert detail.status_code == 200, detail.text
+    assert detail.json()["data"]["status"] == "UPLOADED"
+    assert detail.json()["data"]["id"] == json.loads(receiver.requests[-1][2])["recording"]["id"]
+
+
+def test_bad_admin_bodies_are_one_line_errors(start_server) -> None:  # type: ignore[no-untyped-def]
+    server = start_server("--now", "fixed")
+    admin = server.url + "/__recmock"
+    for path, body, words in [
+        ("/recordings", {"provider": "teams"}, "provider: expected one of"),
+        ("/recordings", {"provider": "zoom", "duration": "2 weeks"}, "duration: expected"),
+        ("/recordings", {"provider": "zoom", "pauses": [{"at": "5m", "for": "1s"}]}, "pauses[0]"),
+        ("/recordings", {"provider": "zoom", "colour": 1}, "colour: unknown field"),
+        ("/clock", {"advance": -5}, "advance: expected 0 to"),
+        ("/clock", {"set": "2000-01-01T00:00:00Z"}, "only moves forward"),
+        ("/clock", {"warp": 1}, "clock: expected"),
+    ]:
+        answer = httpx.post(admin + path, json=body, timeout=5)
+        assert answer.status_code == 400, (path, body)
+        assert words in answer.json()["error"], answer.json()
+    clock = httpx.get(admin + "/clock", timeout=5).json()
+    assert clock["time"] == "2025-11-24T16:00:00Z" or clock["now"] > 0
