@@ -61,9 +61,11 @@ def run_drift(args: argparse.Namespace, stream: TextIO | None = None) -> int:
         results = list(drift(config))
     for result in results:
         if result.requests and result.unanswered == result.requests:
+            side, error = next(iter(result.silent.items()))
+            url = verify.base_url if side == "--target" else mock_url
             raise TargetError(
-                f"{result.operation}: no request got an answer from both the target and the "
-                "mock; are both running and the URLs right?"
+                f"{side} {url}: no answer for {result.operation} ({redact(error)[:160]}); "
+                "is the server running and the URL right?"
             )
     for line in console_lines(results, args.min_score, redact):
         print(line, file=out)

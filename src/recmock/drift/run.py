@@ -26,6 +26,7 @@ class OperationDrift:
     operation: str  # provider/operationId
     requests: int = 0
     unanswered: int = 0  # requests one side did not answer (transport error, time limit)
+    silent: dict[str, str] = field(default_factory=dict)  # side -> its last transport error
     target: set[Fact] = field(default_factory=set)
     mock: set[Fact] = field(default_factory=set)
 
@@ -94,6 +95,9 @@ def drift(config: DriftConfig) -> Iterator[OperationDrift]:
                 seen_target, seen_mock = _facts(left, enums), _facts(right, enums)
                 if seen_target is None or seen_mock is None:
                     result.unanswered += 1  # one side cannot be compared: count neither
+                    for side, exchange in (("--target", left), ("--mock", right)):
+                        if exchange.status is None:
+                            result.silent[side] = exchange.error
                     continue
                 result.target |= seen_target
                 result.mock |= seen_mock
