@@ -79,6 +79,14 @@ def test_serving_the_recording_answers_with_the_targets_records(
         mock = httpx.get(server.url + path, auth=AUTH).json()["data"]
         keys = ("id", "status", "started_at", "finished_at", "duration", "size_in_bytes")
         assert [{k: r[k] for k in keys} for r in mock] == [{k: r[k] for k in keys} for r in real]
+    pages: dict[str, list[list[str]]] = {}
+    for side, root in (("target", url), ("mock", server.url)):
+        link: str | None = f"{root}{PREFIX}/room_sessions/{d.SW_SESSION_A}/recordings?page_size=3"
+        while link:  # each side's own links (and page tokens), page by page
+            page = httpx.get(link, auth=AUTH).json()
+            pages.setdefault(side, []).append([r["id"] for r in page["data"]])
+            link = page["links"].get("next")
+    assert pages["mock"] == pages["target"] and len(pages["mock"]) == 3
     unknown = httpx.get(
         server.url + f"{PREFIX}/room_sessions/{d.SW_SESSION_A[:-1]}0/recordings", auth=AUTH
     )
