@@ -41,7 +41,8 @@ POLICIES = {
         3.0,
         (300, 1200, 3600),
         True,
-        "Zoom webhook docs: a 200/204 within 3 seconds, else retried after 5, 20 and 60 minutes",
+        "Zoom developer blog, Resolving webhook delays: 200 or 204 within three seconds, "
+        "else 3 retries, 5, 20 and 60 minutes after the previous attempt",
     ),
     "plugnmeet": Policy(
         30.0,
