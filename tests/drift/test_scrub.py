@@ -72,3 +72,28 @@ def test_signalwire_pages_become_a_closed_world_with_the_same_ids() -> None:
     assert [r["id"] for r in session["recordings"]] == ["a", "b"]
     assert [r["status"] for r in session["recordings"]] == ["UPLOADED", "ERRORED"]
     assert doc["world"]["closed"] is True and doc["now"] == "2026-01-01T01:01:00Z"
+
+
+def test_zoom_files_become_one_recording_per_mp4_span_with_its_audio() -> None:
+    span = {"recording_start": "2026-01-01T00:01:00Z", "recording_end": "2026-01-01T00:14:00Z"}
+    body = {
+        "session_id": "c3RhbmR1cA==", "session_name": "Rae Kerr 1", "start_time": "2026-01-01T00:00:00Z",
+        "recording_files": [
+            {**span, "file_type": "MP4", "file_size": 700}, {**span, "file_type": "M4A", "file_size": 60},
+            {**span, "file_type": "TIMELINE", "file_size": 5},
+            {"recording_start": "2026-01-01T00:20:00Z", "recording_end": "2026-01-01T00:30:00Z",
+             "file_type": "MP4", "file_size": 900},
+        ],
+    }  # fmt: skip
+    doc = scenario_document(
+        "z", catalog_of([Captured("zoom", "listSessionRecordings", {}, body)]), 0
+    )
+    (session,) = doc["world"]["rooms"]["room-c3RhbmR1"]
+    assert session["name"] == "Rae Kerr 1" and session["created"] == "2026-01-01T00:00:00Z"
+    assert [(r["size"], r.get("audio_size")) for r in session["recordings"]] == [
+        (700, 60),
+        (900, None),
+    ]
+    assert all(
+        "id" not in r for r in session["recordings"]
+    )  # Zoom shows none: the loader derives them

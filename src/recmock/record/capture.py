@@ -39,12 +39,15 @@ class Catalog:
     rooms: dict[str, str] = field(default_factory=dict)  # session id -> room id
     names: dict[str, str] = field(default_factory=dict)  # session id -> session name
     hosts: dict[str, str] = field(default_factory=dict)  # session id -> host's (fake) name
+    created: dict[str, int] = field(default_factory=dict)  # session id -> when, if shown
     recordings: dict[str, dict[str, dict[str, Json]]] = field(default_factory=dict)
 
     def add(self, session: str, room: str, record: dict[str, Json]) -> None:
-        """Remember one recording (a later sighting of the same id wins: it is newer)."""
+        """Remember one recording (a later sighting of the same one wins: it is newer); one
+        without an id (Zoom's) is known by its span."""
         self.rooms.setdefault(session, room)
-        self.recordings.setdefault(session, {})[str(record["id"])] = record
+        key = str(record.get("id") or f"span:{record.get('started')}:{record.get('stopped')}")
+        self.recordings.setdefault(session, {})[key] = record
 
 
 def _unix(text: Json) -> int | None:
@@ -111,7 +114,42 @@ def _cloudflare(capture: Captured, into: Catalog) -> None:
         into.hosts.setdefault(session, caller["name"])  # already a seeded fake
 
 
+def _zoom(capture: Captured, into: Catalog) -> None:
+    """One recording per MP4 file (Zoom lists files, not recordings); its M4A of the same span
+    gives the audio size. Zoom shows no recording ids: the scenario derives them, and the mock
+    derives the file ids from those, so file ids are the only ids a Zoom recording changes."""
+    body = capture.body if isinstance(capture.body, Mapping) else {}
+    session = body.get("session_id") or capture.path_params.get("sessionId")
+    files = body.get("recording_files")
+    if not isinstance(session, str) or not isinstance(files, list):
+        return
+    spans: dict[tuple[Json, Json], dict[str, Json]] = {}
+    for item in files:
+        if not isinstance(item, Mapping) or not isinstance(item.get("file_size"), int):
+            continue
+        span = (item.get("recording_start"), item.get("recording_end"))
+        started, stopped = _unix(span[0]), _unix(span[1])
+        if started is None or stopped is None:
+            continue
+        entry = spans.setdefault(span, {"status": "UPLOADED", "invoked": started,
+                                        "started": started, "stopped": stopped,
+                                        "uploaded": stopped})  # fmt: skip
+        if item.get("file_type") == "MP4":
+            entry["size"] = item["file_size"]
+        elif item.get("file_type") == "M4A":
+            entry["audio_size"] = item["file_size"]
+    recordings = sorted((e for e in spans.values() if "size" in e), key=lambda e: e["started"])
+    for record in recordings:
+        into.add(session, f"room-{session[:8]}", record)
+    if isinstance(body.get("session_name"), str):
+        into.names.setdefault(session, body["session_name"])  # already a seeded fake
+    created = _unix(body.get("start_time"))
+    if created is not None:
+        into.created[session] = created
+
+
 READERS: Mapping[str, Callable[[Captured, Catalog], None]] = {
+    "zoom/listSessionRecordings": _zoom,
     "signalwire/listRoomSessionRecordings": _signalwire,
     "cloudflare/getRecording": _cloudflare,
 }
@@ -143,7 +181,7 @@ def scenario_document(
     rooms: dict[str, list[dict[str, Json]]] = {}
     latest = now
     for session, records in sorted(catalog.recordings.items()):
-        ordered = sorted(records.values(), key=lambda r: (r.get("invoked", 0), r["id"]))
+        ordered = sorted(records.values(), key=lambda r: (r.get("invoked", 0), r.get("id", "")))
         recordings = []
         for record in ordered:
             out = dict(record)
@@ -152,7 +190,8 @@ def scenario_document(
                     latest = max(latest, out[key])
                     out[key] = _rfc3339(out[key])
             recordings.append(out)
-        created = min((r["invoked"] for r in ordered if "invoked" in r), default=now - 86400)
+        first = min((r["invoked"] for r in ordered if "invoked" in r), default=now - 86400)
+        created = min(catalog.created.get(session, first), first)
         entry: dict[str, Json] = {"id": session, "created": _rfc3339(created)}
         if session in catalog.names:
             entry["name"] = catalog.names[session]

@@ -86,7 +86,7 @@ def write_scenario(recorder: Recorder, out: Path, say: Callable[[str], None]) ->
     for session, records in catalog.recordings.items():
         if len(records) > MAX_RECORDINGS:
             newest = sorted(records.values(), key=lambda r: r.get("invoked", 0))[-MAX_RECORDINGS:]
-            catalog.recordings[session] = {str(r["id"]): r for r in newest}
+            catalog.recordings[session] = {str(r.get("id", i)): r for i, r in enumerate(newest)}
             say(f"note: session {session}: kept the newest {MAX_RECORDINGS} recordings")
     document = scenario_document(out.stem, catalog, int(time.time()))
     out.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=False), encoding="utf-8")
