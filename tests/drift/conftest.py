@@ -5,44 +5,16 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "verify"))
-
-from staging import StagingApp, ThreadedServer  # noqa: E402
-from staging import data as d  # noqa: E402
-from staging.targets import CHOICES  # noqa: E402
-
-AUTH = (d.SW_PROJECT, d.SW_TOKEN)
-PREFIX = "/api/video"
-
-
-def free_port() -> int:
-    """A port nothing listens on right now, on 127.0.0.1."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Recording:
-    """What one `recmock record` run left behind."""
-
-    fixtures: Path  # the directory holding the scenario file
-    scenario: Path
-    exit_code: int
-    log: str
-    violations_header: str  # X-Recmock-Violations of the one non-conforming answer
+from drift_support import AUTH, PREFIX, ROOT, Recording, free_port, wait_for_port
+from staging import StagingApp, ThreadedServer
+from staging import data as d
+from staging.targets import CHOICES
 
 
 @pytest.fixture(scope="session")
@@ -52,19 +24,6 @@ def double() -> Iterator[tuple[StagingApp, str]]:
     server = ThreadedServer(app)
     yield app, server.url
     server.stop()
-
-
-def wait_for_port(port: int, process: subprocess.Popen[str], seconds: float = 30) -> None:
-    """Until something accepts on 127.0.0.1:port (or the process died)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if process.poll() is not None:
-            raise RuntimeError("recmock record exited early")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"recmock record did not listen on {port}")
 
 
 @pytest.fixture(scope="session")

@@ -15,11 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from drift_support import AUTH, PREFIX, Recording
 from staging import SECRETS, StagingApp
 from staging import data as d
 from staging.targets import CHOICES
 
-from conftest import AUTH, PREFIX, Recording
 from recmock.cli import main
 from recmock.verify.redact import encoded_forms
 

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from drift_support import ROOT, free_port, wait_for_port
 from staging import StagingApp
 from staging import data as d
-
-from conftest import ROOT, free_port, wait_for_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 README = (ROOT / "README.md").read_text()
