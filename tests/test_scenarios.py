@@ -184,3 +184,31 @@ def test_the_readme_example_scenario_is_valid(tmp_path: Path) -> None:
     assert [r.status for s in scenario.catalog.sessions.values() for r in s.recordings] == [
         "UPLOADED", "ERRORED", "RECORDING",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("reason", ["RECORD_ON_START", "API_CALL"])
+def test_a_pinned_start_reason_names_a_caller_only_for_api_calls(
+    tmp_path: Path, reason: str
+) -> None:
+    """RECORD_ON_START names nobody (Cloudflare's promise); the check renders every endpoint."""
+    path = write(
+        tmp_path,
+        "on-start",
+        f"""
+        name: on-start
+        now: 2025-11-24T16:00:00Z
+        world:
+          closed: true
+          rooms:
+            room-a:
+              - id: 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
+                created: now-3d
+                recordings:
+                  - {{status: UPLOADED, invoked: now-2d, duration: 60, size: 1000,
+                      start_reason: {reason}}}
+        """,
+    )
+    scenario = load_scenario(path, OPERATIONS)
+    (session,) = scenario.catalog.sessions.values()
+    assert (session.recordings[0].started_by is None) == (reason == "RECORD_ON_START")
+    assert check_scenario(scenario, SPECS) == []

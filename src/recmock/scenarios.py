@@ -372,11 +372,13 @@ def _recording(
         "stop_reason",
         ("INTERNAL_ERROR" if status == "ERRORED" else "API_CALL") if stopped else None,
     )
+    start_reason = raw.get("start_reason", "API_CALL")
     rec = Recording(
         id=str(raw.get("id", recording_id(session_id, index))), session_id=session_id, index=index,
         status=status, invoked=invoked, started=started, stopped=stopped, uploaded=uploaded,
-        size=size, audio_size=audio, start_reason=raw.get("start_reason", "API_CALL"),
-        stop_reason=stop_reason, started_by=host,
+        size=size, audio_size=audio, start_reason=start_reason, stop_reason=stop_reason,
+        # Only an API call has a caller: a recording started on room start names nobody.
+        started_by=host if start_reason == "API_CALL" else None,
         stopped_by=host if stop_reason == "API_CALL" else None,
         title=str(raw.get("title", f"Recording {index + 1}")),
         description=str(raw.get("description", "")),
