@@ -196,6 +196,9 @@ class Gateway:
         # Journal times are arrival times: a worker that answers later must not list first.
         now = scope[ARRIVED_KEY] = time.time()
         route = self._route(scope["method"], scope["path"])
+        if route.operation is not None:  # per-request metadata for outer layers (request log)
+            op = route.operation
+            scope.setdefault("state", {})["operation"] = f"{op.spec_name}/{op.operation_id}"
         if route.path:  # a path the client encoded twice (@zoom/rivet): serve its plain form
             scope = {**scope, "path": route.path, "raw_path": route.path.encode()}
         if route.operation is None or route.status != 200:

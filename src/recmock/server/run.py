@@ -26,12 +26,14 @@ from recmock.server.app import ASGIApp, Options, create_app
 from recmock.server.live_admin import Live
 from recmock.server.pipeline import Mock
 from recmock.server.reload import Reloadable, watch
+from recmock.server.request_log import RequestLog
 from recmock.specs import SPECS_DIR, load_specs, select_specs
 from recmock.state import State, open_state
 from recmock.state import local as local_state
 from recmock.world import DEFAULT_NOW
 
 CONFIG_ENV = "RECMOCK_SERVE_CONFIG"
+REQUEST_LOG_ENV = "RECMOCK_REQUEST_LOG"  # set by the parent: workers log requests too
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,8 @@ def app_from_env() -> ASGIApp:
     raw["credentials"] = Credentials(**raw["credentials"])
     raw["cors_origins"] = tuple(raw["cors_origins"])
     raw["webhooks"] = tuple(tuple(pair) for pair in raw.get("webhooks", ()))
-    return build_app(ServeConfig(**raw))
+    app = build_app(ServeConfig(**raw))
+    return RequestLog(app) if os.environ.get(REQUEST_LOG_ENV) else app
 
 
 def config_from_args(args: argparse.Namespace) -> ServeConfig:
@@ -222,7 +225,13 @@ def _serve(args: argparse.Namespace, config: ServeConfig) -> int:
             file=sys.stderr,
         )
     _banner(mock, args)
+    # Our batched request log instead of uvicorn's per-line access log (see request_log).
+    logged = args.log_level in ("trace", "debug", "info")
+    if logged:
+        app = RequestLog(app)
+        os.environ[REQUEST_LOG_ENV] = "1"  # worker processes build their own
     common: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": args.log_level,
+                              "access_log": False,
                               "timeout_graceful_shutdown": 10, "timeout_keep_alive": 5,
                               "http": limits.PROTOCOL}  # fmt: skip  # head size, read timeout
     if args.workers == 1:
