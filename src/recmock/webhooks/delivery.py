@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +85,7 @@ class Delivery:
     next_due: int | None = None  # world (or, for real-time policies, unix) time of the retry
     state: str = "queued"  # queued, delivered, retrying, failed
     check: Callable[[httpx.Response], str] | None = None  # extra receiver check (challenge)
+    pending: Message | None = None  # the first attempt, signed when the event was queued
 
     def view(self) -> dict[str, Any]:
         """The listing row."""
@@ -107,21 +109,31 @@ def redact(headers: dict[str, str]) -> dict[str, str]:
 class Deliverer:
     """The queue and its worker. `clock()` is the world clock of the session delivering."""
 
-    def __init__(self, policies: dict[str, Policy] | None = None) -> None:
+    def __init__(self, policies: dict[str, Policy] | None = None, senders: int = 4) -> None:
         self.policies = policies or POLICIES
         self.deliveries: dict[int, Delivery] = {}
-        self._ids = itertools.count(1)
-        self._queue: asyncio.Queue[tuple[Delivery, int]] | None = None
-        self._task: asyncio.Task[None] | None = None
+        self.senders = senders  # concurrent POSTs (a provider fans out; one slow receiver
+        self._ids = itertools.count(1)  # must not hold up the others)
+        self._queues: list[asyncio.Queue[tuple[Delivery, int]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self._client: httpx.AsyncClient | None = None
+        self._busy = 0
         self.idle = asyncio.Event()
 
-    def _start(self) -> asyncio.Queue[tuple[Delivery, int]]:
-        if self._queue is None or self._task is None or self._task.done():
-            self._queue = asyncio.Queue()
+    def _start(self) -> None:
+        if not self._tasks or any(t.done() for t in self._tasks):
+            self._queues = [asyncio.Queue() for _ in range(self.senders)]
             self._client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
-            self._task = asyncio.get_running_loop().create_task(self._work())
-        return self._queue
+            loop = asyncio.get_running_loop()
+            self._tasks = [loop.create_task(self._work(q)) for q in self._queues]
+
+    def _put(self, delivery: Delivery, world_at: int) -> None:
+        """Queue an attempt: one recording's events to one URL share a sender, so they arrive
+        in the order they happened (a retry may still overtake, as with the providers)."""
+        self._start()
+        self.idle.clear()
+        lane = zlib.crc32(f"{delivery.url} {delivery.recording_id}".encode()) % self.senders
+        self._queues[lane].put_nowait((delivery, world_at))
 
     def submit(
         self,
@@ -130,17 +142,25 @@ class Deliverer:
         build: Callable[[], Message],
         world_at: int,
         check: Callable[[httpx.Response], str] | None = None,
+        first: Message | None = None,
     ) -> Delivery:
-        """Queue one event for `url` (from inside the server's event loop)."""
-        first = build()
+        """Queue one event for `url` (from inside the server's event loop); `first`, when
+        given, is the already signed first attempt."""
+        first = first or build()
         delivery = Delivery(
-            next(self._ids), provider, url, first.event, first.recording_id, build, check=check
+            next(self._ids),
+            provider,
+            url,
+            first.event,
+            first.recording_id,
+            build,
+            check=check,
+            pending=first,
         )
         self.deliveries[delivery.id] = delivery
         while len(self.deliveries) > MAX_KEPT:
             self.deliveries.pop(next(iter(self.deliveries)))
-        self.idle.clear()
-        self._start().put_nowait((delivery, world_at))
+        self._put(delivery, world_at)
         return delivery
 
     def redeliver(self, delivery_id: int, world_at: int) -> Delivery | None:
@@ -149,8 +169,7 @@ class Deliverer:
         if delivery is None:
             return None
         delivery.state, delivery.next_due = "queued", None
-        self.idle.clear()
-        self._start().put_nowait((delivery, world_at))
+        self._put(delivery, world_at)
         return delivery
 
     def due(self, world_now: int) -> int:
@@ -165,8 +184,7 @@ class Deliverer:
         ]
         for delivery in ready:
             delivery.state = "queued"
-            self.idle.clear()
-            self._start().put_nowait((delivery, world_now))
+            self._put(delivery, world_now)
         return len(ready)
 
     async def drain(self, timeout: float = 30.0) -> None:
@@ -174,12 +192,12 @@ class Deliverer:
         if not self.idle.is_set():
             await asyncio.wait_for(self.idle.wait(), timeout)
 
-    async def _work(self) -> None:
-        assert self._queue is not None
+    async def _work(self, queue: asyncio.Queue[tuple[Delivery, int]]) -> None:
         while True:
-            if self._queue.empty():
+            if not self._busy and all(q.empty() for q in self._queues):
                 self.idle.set()
-            delivery, world_at = await self._queue.get()
+            delivery, world_at = await queue.get()
+            self._busy += 1
             self.idle.clear()
             try:
                 await self._attempt(delivery, world_at)
@@ -196,10 +214,12 @@ class Deliverer:
                         {},
                     )
                 )
+            finally:
+                self._busy -= 1
 
     async def _attempt(self, delivery: Delivery, world_at: int) -> None:
         policy = self.policies[delivery.provider]
-        message = delivery.build()
+        message, delivery.pending = delivery.pending or delivery.build(), None
         assert self._client is not None
         started = time.monotonic()
         status, error = None, ""
@@ -235,7 +255,6 @@ class Deliverer:
             asyncio.get_running_loop().call_later(wait, self._retry_now, delivery, world_at)
 
     def _retry_now(self, delivery: Delivery, world_at: int) -> None:
-        if delivery.state == "retrying" and self._queue is not None:
+        if delivery.state == "retrying" and self._queues:
             delivery.state = "queued"
-            self.idle.clear()
-            self._queue.put_nowait((delivery, world_at))
+            self._put(delivery, world_at)
