@@ -71,6 +71,7 @@ TARGETS = {
     "startup_s": 1.0,
     "rss_mib": 100.0,
     "workers_2_vs_1": 1.7,
+    "default_log_vs_raw": 0.7,  # issue 10: the run users start, with its request log
 }
 
 
@@ -195,14 +196,17 @@ def started(
     """Start `command` pinned to `cpus`, time it until `probe` answers 200, stop it after."""
     pin = ["taskset", "-c", cpus] if cpus and shutil.which("taskset") else []
     begin = time.monotonic()
+    # A file, not a pipe nobody reads: a server that logs (the default run) must not block.
+    log = tempfile.TemporaryFile()  # noqa: SIM115  (closed below, after the process)
     process = subprocess.Popen(
         pin + command, cwd=ROOT, env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
     )  # fmt: skip
     try:
         while True:
             if process.poll() is not None:
-                err = process.stderr.read().decode() if process.stderr else ""
+                log.seek(0)
+                err = log.read().decode(errors="replace")
                 raise RuntimeError(f"{name} exited during start-up:\n{err[-2000:]}")
             if time.monotonic() - begin > timeout:
                 raise RuntimeError(f"{name} did not answer within {timeout} s")
@@ -222,6 +226,7 @@ def started(
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        log.close()
         if process.stderr:
             process.stderr.close()
 
@@ -309,10 +314,12 @@ def load(server: Server, case: Case, args: argparse.Namespace, work: Path,
 # ---- the servers -------------------------------------------------------------------------------
 
 
-def recmock_command(port: int, fixtures: Path, workers: int = 1) -> list[str]:
+def recmock_command(
+    port: int, fixtures: Path, workers: int = 1, log_level: str = "warning"
+) -> list[str]:
     """`recmock serve` with every shipped spec and scenario plus the bench scenario."""
     return [sys.executable, "-m", "recmock", "serve", "--host", HOST, "--port", str(port),
-            "--fixtures", str(fixtures), "--scenario", "bench", "--log-level", "warning",
+            "--fixtures", str(fixtures), "--scenario", "bench", "--log-level", log_level,
             "--workers", str(workers)]  # fmt: skip
 
 
@@ -417,6 +424,11 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
             rss["recmock (repeated cases)"] = server.rss()
             runs.append(load(server, unique, args, work))
             rss["recmock (after unique)"] = server.rss()
+        print("recmock serve as a user runs it: default log level, request log on (core 0)",
+              flush=True)  # fmt: skip
+        default_cmd = recmock_command(port, fixtures, log_level="info")
+        with started("recmock-default", default_cmd, port, repeated[0]) as server:
+            runs.append(load(server, repeated[0], args, work, label="recmock (default log)"))
         sizes = {name: len(body) for name, body in bodies.items()}
         manifest = {}
         for case in repeated:
@@ -516,6 +528,11 @@ def summarise(
             ratios[f"repeated_vs_raw[{case}]"] = (
                 by[("recmock", case)].rps / by[("raw-asgi", case)].rps
             )
+    default = by.get(("recmock (default log)", "signalwire-50"))
+    if default and ("raw-asgi", "signalwire-50") in by:
+        ratios["default_log_vs_raw[signalwire-50]"] = (
+            default.rps / by[("raw-asgi", "signalwire-50")].rps
+        )
     prism_dyn = by.get(("prism-dynamic", "signalwire-50-unique"))
     if prism_dyn and prism_dyn.rps:
         ratios["unique_vs_prism_dynamic"] = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 import time
 from typing import Any
 
@@ -49,6 +50,7 @@ def test_a_line_has_client_method_path_status_time_and_operation() -> None:
         await asyncio.sleep(request_log.DELAY + 0.1)
 
     asyncio.run(run())
+    log.close()
     line = stream.getvalue().decode()
     assert "127.0.0.1 GET '/api/video/x' 200" in line
     assert "ms signalwire/listRoomSessionRecordings" in line
@@ -63,9 +65,11 @@ def test_a_full_batch_is_written_at_once() -> None:
     async def run() -> None:
         for n in range(request_log.BATCH):
             await _call(log, _scope(f"/r/{n}"))
-        assert stream.getvalue().count(b"\n") == request_log.BATCH
+        assert log.lines == []  # handed to the writer without waiting for the timer
 
     asyncio.run(run())
+    log.close()
+    assert stream.getvalue().count(b"\n") == request_log.BATCH
 
 
 @given(st.text(max_size=400))
@@ -74,10 +78,38 @@ def test_any_path_is_one_escaped_line(path: str) -> None:
     stream = io.BytesIO()
     log = RequestLog(_ok, stream)
     log.add(_scope(path), 404, 0.001)
-    log.flush()
+    log.close()
     text = stream.getvalue().decode()
     assert text.count("\n") == 1 and text.endswith("\n")
     assert text[:-1].isprintable()
+
+
+class _Stuck(io.RawIOBase):
+    """stderr piped to a reader that never reads: every write blocks."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def write(self, data: Any) -> int:
+        self.release.wait()
+        return len(data)
+
+
+def test_a_stuck_reader_never_stalls_requests() -> None:
+    """Thousands of requests while stderr blocks: all answered at once, the excess counted."""
+    stuck = _Stuck()
+    log = RequestLog(_ok, stuck)  # type: ignore[arg-type]
+
+    async def run() -> float:
+        started = time.monotonic()
+        for n in range(request_log.BATCH * (request_log.QUEUED + 4)):
+            await _call(log, _scope(f"/r/{n}"))
+        return time.monotonic() - started
+
+    assert asyncio.run(run()) < 5
+    assert log.dropped >= request_log.BATCH * 2
+    stuck.release.set()
+    log.close()
 
 
 @pytest.mark.slow
@@ -90,5 +122,9 @@ def test_the_default_server_logs_requests(start_server) -> None:  # type: ignore
     while time.monotonic() < deadline and path not in live_server.output():
         time.sleep(0.05)
     lines = [line for line in live_server.output().splitlines() if path in line]
-    assert lines and "200" in lines[-1] and "room-session-recordings/listRoomSessionRecordings" in lines[-1]
+    assert (
+        lines
+        and "200" in lines[-1]
+        and "room-session-recordings/listRoomSessionRecordings" in lines[-1]
+    )
     assert "page_size" not in lines[-1] and '" 200' not in lines[-1]  # not uvicorn's format
