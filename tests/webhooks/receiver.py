@@ -16,10 +16,16 @@ class Receiver:
     """Records (path, headers, body) and answers `status_for(body)` (200 by default); answers
     Zoom's url_validation challenge with the HMAC written from Zoom's docs."""
 
-    def __init__(self, zoom_secret: str = "", status_for: Callable[[dict], int] | None = None):
+    def __init__(
+        self,
+        zoom_secret: str = "",
+        status_for: Callable[[dict], int] | None = None,
+        delay_for: Callable[[dict], float] | None = None,
+    ):
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
         self.zoom_secret = zoom_secret
         self.status_for = status_for or (lambda body: 200)
+        self.delay_for = delay_for or (lambda body: 0.0)
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -30,6 +36,7 @@ class Receiver:
                 parsed = json.loads(body)
                 answer: dict[str, Any] = {}
                 status = outer.status_for(parsed)
+                time.sleep(outer.delay_for(parsed))  # a slow receiver
                 if parsed.get("event") == "endpoint.url_validation":
                     plain = parsed["payload"]["plainToken"]
                     digest = hmac.new(outer.zoom_secret.encode(), plain.encode(), hashlib.sha256)

@@ -185,3 +185,35 @@ def test_bad_admin_bodies_are_one_line_errors(start_server) -> None:  # type: ig
         assert words in answer.json()["error"], answer.json()
     clock = httpx.get(admin + "/clock", timeout=5).json()
     assert clock["time"] == "2025-11-24T16:00:00Z" or clock["now"] > 0
+
+
+def test_a_receiver_slower_than_3_s_is_a_failure_zoom_retries(start_server) -> None:  # type: ignore[no-untyped-def]
+    slow = {"left": 1}
+
+    def delay_for(body: dict) -> float:
+        if body.get("event") == ZOOM_EVENTS[0] and slow["left"]:
+            slow["left"] -= 1
+            return 3.6
+        return 0.0
+
+    receiver = Receiver(SECRET, delay_for=delay_for)
+    try:
+        server = start_server("--now", "fixed", "--webhook", f"zoom={receiver.url}",
+                              "--zoom-webhook-secret", SECRET)  # fmt: skip
+        admin = server.url + "/__recmock"
+        httpx.post(admin + "/recordings", json={"provider": "zoom", "duration": "1h"}, timeout=5)
+        started = time.monotonic()
+        httpx.post(admin + "/clock", json={"advance": "1m"}, timeout=5)
+        assert time.monotonic() - started < 1.0  # the admin answer never waits for a receiver
+        deadline = time.monotonic() + 10
+        while True:
+            row = next(r for r in deliveries(server.url) if r["event"] == ZOOM_EVENTS[0])
+            if row["attempts"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        attempt = row["attempts"][0]
+        assert row["state"] == "retrying" and attempt["status"] is None
+        assert attempt["error"] == "no answer within 3 s" and attempt["latency_ms"] >= 3000
+        assert row["next_due"] == attempt["world_at"] + 300
+    finally:
+        receiver.stop()
