@@ -217,3 +217,23 @@ def test_a_receiver_slower_than_3_s_is_a_failure_zoom_retries(start_server) -> N
         assert row["next_due"] == attempt["world_at"] + 300
     finally:
         receiver.stop()
+
+
+def test_fault_options_duplicate_and_out_of_order(start_server, receiver: Receiver) -> None:  # type: ignore[no-untyped-def]
+    server = start_server("--now", "fixed", "--webhook", f"cloudflare={receiver.url}")
+    admin = server.url + "/__recmock"
+    body = {"provider": "cloudflare", "faults": ["duplicate", "out_of_order"]}
+    created = httpx.post(admin + "/recordings", json=body, timeout=5)
+    assert created.status_code == 201, created.text
+    receiver.wait_for(2)  # INVOKED, twice
+    httpx.post(admin + "/clock", json={"advance": "10m"}, timeout=5)
+    receiver.wait_for(8)
+    statuses = [json.loads(b)["recording"]["status"] for _, _, b in receiver.requests]
+    assert statuses == ["INVOKED", "INVOKED", "UPLOADED", "UPLOADED", "UPLOADING", "UPLOADING",
+                        "RECORDING", "RECORDING"]  # fmt: skip
+    uuids = [h["rtk-uuid"] for _, h, _ in receiver.requests]
+    assert uuids[0] == uuids[1] and uuids[2] == uuids[3] and len(set(uuids)) == 4
+    bad = httpx.post(
+        admin + "/recordings", json={"provider": "zoom", "faults": ["late"]}, timeout=5
+    )
+    assert bad.status_code == 400 and "faults: expected" in bad.json()["error"]

@@ -137,8 +137,9 @@ class Live:
                 return found
 
             for url in urls:
-                self.deliverer.submit(item.provider, url, build, t.at, first=first)
-                count += 1
+                for _ in range(2 if "duplicate" in item.faults else 1):
+                    self.deliverer.submit(item.provider, url, build, t.at, first=first)
+                    count += 1
         return count
 
     def validate_urls(self, world_now: int) -> None:

@@ -32,7 +32,18 @@ UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_SECONDS = 30 * 86400
 MAX_RECORDINGS = 200  # per session: the admin API refuses more
 HOST = Caller("recmock QA", "9b2f7c1e-5d3a-4e8b-a1c2-000000000001", "USER")
-FIELDS = {"provider", "duration", "start_delay", "upload", "outcome", "pauses", "room", "session"}
+FIELDS = {
+    "provider",
+    "duration",
+    "start_delay",
+    "upload",
+    "outcome",
+    "pauses",
+    "room",
+    "session",
+    "faults",
+}
+FAULTS = ("duplicate", "out_of_order")  # what receivers must survive
 
 
 def seconds(value: Any, name: str) -> int:
@@ -61,6 +72,8 @@ class Started:
     upload: int
     outcome: str  # "uploaded" or "errored"
     pauses: tuple[tuple[int, int], ...]  # (offset after start, length) pairs
+    faults: tuple[str, ...] = ()  # duplicate: every event twice; out_of_order: each clock
+    # move delivers this recording's events newest first
 
     @property
     def recording_id(self) -> str:
@@ -93,13 +106,17 @@ class Started:
 
     def to_json(self) -> dict[str, Any]:
         """The stored form."""
-        return {**asdict(self), "pauses": [list(p) for p in self.pauses]}
+        return {
+            **asdict(self),
+            "pauses": [list(p) for p in self.pauses],
+            "faults": list(self.faults),
+        }
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> Started:
         """Inverse of `to_json`."""
         pauses = tuple((int(a), int(b)) for a, b in value["pauses"])
-        return cls(**{**value, "pauses": pauses})
+        return cls(**{**value, "pauses": pauses, "faults": tuple(value.get("faults", ()))})
 
 
 def parse(body: Any, now: int, index: int, namespace: str) -> Started:
@@ -131,7 +148,21 @@ def parse(body: Any, now: int, index: int, namespace: str) -> Started:
     room = body.get("room", f"qa-room-{index + 1}")
     if not isinstance(room, str) or not 0 < len(room) <= 256:
         raise ValueError(f"room: expected a room id of 1-256 characters, got {room!r}")
-    return Started(provider, session_id, room, now, delay, duration, upload, outcome, pauses)
+    faults = body.get("faults", [])
+    if not isinstance(faults, list) or not set(faults) <= set(FAULTS) or len(faults) > 2:
+        raise ValueError(f"faults: expected a list of {list(FAULTS)}, got {faults!r}")
+    return Started(
+        provider,
+        session_id,
+        room,
+        now,
+        delay,
+        duration,
+        upload,
+        outcome,
+        pauses,
+        tuple(dict.fromkeys(faults)),
+    )
 
 
 def _pauses(value: Any, duration: int) -> tuple[tuple[int, int], ...]:
@@ -172,7 +203,14 @@ def world_at(base: World, now: int, started: list[Started]) -> World:
 
 def crossed(started: list[Started], before: int, after: int) -> list[tuple[Started, Transition]]:
     """Every transition a clock move from `before` to `after` crosses, in time order."""
-    found = [(item, t) for item in started for t in item.timeline().crossed(before, after)]
+    found = []
+    for item in started:
+        moved = item.timeline().crossed(before, after)
+        if "out_of_order" in item.faults:
+            moved.reverse()
+        found += [(item, t) for t in moved]
+    if any("out_of_order" in item.faults for item in started):
+        return found  # each recording's own order (reversed where asked), recordings in turn
     return sorted(found, key=lambda pair: pair[1].at)
 
 
