@@ -130,6 +130,9 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     _option(serve, "--admin-token", "ADMIN_TOKEN", "", "admin API for any client sending "
             "Authorization: Bearer TOKEN (else loopback only)", shown="none",
             metavar="TOKEN")  # fmt: skip
+    serve.add_argument("--clock-speed", default=0.0, type=clock_speed, metavar="N",
+                       help="world seconds per real second from start-up (default: 0, the "
+                       "clock moves only through POST /__recmock/clock)")  # fmt: skip
     serve.add_argument("--webhook", action="append", default=None, type=webhook_target,
                        metavar="PROVIDER=URL", help="POST PROVIDER's recording webhooks "
                        "(zoom, plugnmeet, cloudflare) to URL (repeatable)")  # fmt: skip
@@ -148,6 +151,18 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
             flag, default=values.env_default(env, default), metavar="VALUE",
             type=values.non_empty, help=f"default: {default} (env RECMOCK_{env})",
         )  # fmt: skip
+
+
+def clock_speed(value: str) -> float:
+    """--clock-speed N: 0 (frozen) to 1e6 world seconds per real second."""
+    try:
+        speed = float(value)
+    except ValueError:
+        speed = -1.0
+    if not 0 <= speed <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"expected 0 to 1000000 world seconds per real second, "
+                                         f"got {value[:40]!r}")  # fmt: skip
+    return speed
 
 
 def webhook_target(value: str) -> tuple[str, str]:

@@ -237,3 +237,31 @@ def test_fault_options_duplicate_and_out_of_order(start_server, receiver: Receiv
         admin + "/recordings", json={"provider": "zoom", "faults": ["late"]}, timeout=5
     )
     assert bad.status_code == 400 and "faults: expected" in bad.json()["error"]
+
+
+def test_a_running_clock_fires_on_its_own(start_server, receiver: Receiver) -> None:  # type: ignore[no-untyped-def]
+    server = start_server("--now", "fixed", "--webhook", f"zoom={receiver.url}",
+                          "--zoom-webhook-secret", SECRET)  # fmt: skip
+    admin = server.url + "/__recmock"
+    httpx.post(admin + "/recordings", json={"provider": "zoom", "duration": "2m"}, timeout=5)
+    answer = httpx.post(admin + "/clock", json={"speed": 120}, timeout=5).json()
+    assert answer["speed"] == 120 and answer["fired"] == 0
+    receiver.wait_for(4, timeout=10)  # challenge + started, stopped, completed in ~1.3 s
+    assert receiver.events() == ["endpoint.url_validation", ZOOM_EVENTS[0], ZOOM_EVENTS[3],
+                                 ZOOM_EVENTS[4]]  # fmt: skip
+    clock = httpx.get(admin + "/clock", timeout=5).json()
+    assert clock["speed"] == 120 and clock["now"] >= 1764000000 + 152
+    frozen = httpx.post(admin + "/clock", json={"speed": 0}, timeout=5).json()
+    time.sleep(0.6)
+    assert httpx.get(admin + "/clock", timeout=5).json()["now"] == frozen["now"]
+    bad = httpx.post(admin + "/clock", json={"speed": -1}, timeout=5)
+    assert bad.status_code == 400 and "speed: expected 0" in bad.json()["error"]
+
+
+def test_clock_speed_flag_runs_from_start_up(start_server) -> None:  # type: ignore[no-untyped-def]
+    server = start_server("--now", "fixed", "--clock-speed", "3600")
+    admin = server.url + "/__recmock"
+    first = httpx.get(admin + "/clock", timeout=5).json()
+    time.sleep(0.5)
+    second = httpx.get(admin + "/clock", timeout=5).json()
+    assert first["speed"] == 3600 and second["now"] - first["now"] >= 1200

@@ -35,3 +35,14 @@ def test_webhook_flags_reach_the_config() -> None:
     assert config.webhooks == (("zoom", "http://127.0.0.1:9/a"), ("zoom", "http://127.0.0.1:9/b"))
     assert config.zoom_webhook_secret == "s"
     assert "zoom_webhook_secret" not in repr(config)  # a secret is never printed
+
+
+@pytest.mark.parametrize("value", ["-1", "fast", "1e7", "nan"])
+def test_bad_clock_speed(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        code = cli.main(["serve", "--clock-speed", value])
+    except SystemExit as exc:
+        code = exc.code  # type: ignore[assignment]
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "--clock-speed" in err and "expected 0 to 1000000" in err

@@ -16,6 +16,7 @@ recmock.webhooks.delivery). Moving the clock fires every transition it crosses t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -27,15 +28,20 @@ import httpx
 from recmock.clock import parse_time
 from recmock.generate import rfc3339
 from recmock.providers.base import Credentials, View
+from recmock.state.interface import DEFAULT_SESSION
 from recmock.webhooks import Message, cloudflare, compact, plugnmeet, schema, zoom
 from recmock.webhooks.delivery import Deliverer
 from recmock.webhooks.live import (
     MAX_RECORDINGS,
+    MAX_SPEED,
     Started,
+    clock_now,
     crossed,
     parse,
     read_back,
+    running,
     seconds,
+    speed_of,
     world_at,
 )
 from recmock.webhooks.timeline import Transition
@@ -44,6 +50,7 @@ from recmock.world import World
 Reply = tuple[int, Any]
 APP_ID = "4f6ab9c5-3c2c-4b4e-9c57-2a0b6d8d3b7e"  # the app id the Cloudflare read-back names
 CHALLENGE = "recmock-url-validation"
+TICK = 0.25  # seconds between a running clock's firings (and reply-cache resets)
 
 
 @dataclass
@@ -58,6 +65,10 @@ class Live:
     origin: str = "http://127.0.0.1:8000"
     _worlds: dict[tuple[Any, ...], World] = field(default_factory=dict)
     _validated: bool = False
+    clock_speed: float = 0.0  # --clock-speed: every session's clock runs from start-up
+    started_at: float = field(default_factory=time.time)
+    _fired: dict[str, int] = field(default_factory=dict)  # per session: events sent up to here
+    _ticker: Any = None
     refused: list[str] = field(default_factory=list)  # bodies the spec refused
 
     def signing_key(self) -> Any:
@@ -72,27 +83,71 @@ class Live:
         """The session's started recordings."""
         return [Started.from_json(v) for v in state.get(session, "recordings") or []]
 
-    def clock(self, mock: Any, session: str) -> int:
-        """The session's world clock: set through the admin API, else its scenario's `now`."""
+    def stored_clock(self, mock: Any, session: str) -> Any:
+        """The session's stored clock value, or the running one --clock-speed implies."""
         value = mock.state.get(session, "clock")
-        if isinstance(value, int):
-            return value
-        return int(mock.world(mock.active_in(session)).now)
+        if value is None and self.clock_speed > 0:
+            base = mock.world(mock.active_in(session)).now
+            return {"at": base, "real": self.started_at, "speed": self.clock_speed}
+        return value
+
+    def clock(self, mock: Any, session: str) -> int:
+        """The session's world clock: set through the admin API, else its scenario's `now`
+        (running from start-up with --clock-speed)."""
+        value = self.stored_clock(mock, session)
+        base = 0 if value is not None else int(mock.world(mock.active_in(session)).now)
+        return clock_now(value, base, time.time())
 
     def world(self, mock: Any, scenario: str, session: str) -> World:
         """What `session` is served from: its scenario's world at its clock, with its
         recordings (the unchanged scenario world while it has neither)."""
-        clock, stored = mock.state.get(session, "clock"), mock.state.get(session, "recordings")
+        clock = self.stored_clock(mock, session)
+        stored = mock.state.get(session, "recordings")
         base = mock.world(scenario)
         if clock is None and not stored:
             return base
-        now = clock if isinstance(clock, int) else base.now
+        if speed_of(clock) > 0:
+            self.ensure_ticker(mock)
+        now = clock_now(clock, base.now, time.time())
         key = (scenario, session, now, json.dumps(stored, sort_keys=True))
         if key not in self._worlds:
             if len(self._worlds) > 64:
                 self._worlds.clear()
             self._worlds[key] = world_at(base, now, [Started.from_json(v) for v in stored or []])
         return self._worlds[key]
+
+    # ---- a running clock ---------------------------------------------------------------
+
+    def ensure_ticker(self, mock: Any) -> None:
+        """Start the task that fires what running clocks cross (inside the server's loop)."""
+        if self._ticker is not None and not self._ticker.done():
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop (a synchronous caller): the next request in the server starts it
+        self._ticker = loop.create_task(self._tick(mock))
+
+    async def _tick(self, mock: Any) -> None:
+        while True:
+            await asyncio.sleep(TICK)
+            sessions = {*mock.state.sessions(), DEFAULT_SESSION}
+            for session in sorted(sessions):
+                if speed_of(self.stored_clock(mock, session)) > 0:
+                    self.catch_up(mock, session)
+
+    def catch_up(self, mock: Any, session: str) -> int:
+        """Fire what the session's clock crossed since the last call, queue due retries, and
+        make every worker's reply cache forget replies of an earlier instant."""
+        now = self.clock(mock, session)
+        last = self._fired.setdefault(session, now)
+        if now <= last:
+            return 0
+        self._fired[session] = now
+        fired = self.fire(mock, session, crossed(self.started(mock.state, session), last, now))
+        self.deliverer.due(now)
+        mock.state.put(session, "tick", now)  # a new version: cached replies are of the past
+        return fired
 
     # ---- events ----------------------------------------------------------------------
 
@@ -184,7 +239,8 @@ async def answer(
         live.origin = f"{scope.get('scheme', 'http')}://{host}"
     live.validate_urls(live.clock(mock, session))
     if path == "clock" and method == "GET":
-        return 200, _clock_view(live.clock(mock, session), session)
+        speed = speed_of(live.stored_clock(mock, session))
+        return 200, {**_clock_view(live.clock(mock, session), session), "speed": speed}
     if path == "clock" and method == "POST":
         return _move(live, mock, await _body(read), session)
     if path == "recordings" and method == "POST":
@@ -230,15 +286,28 @@ async def _body(read: Callable[[], Awaitable[bytes | None]]) -> Any:
 
 
 def _move(live: Live, mock: Any, body: Any, session: str) -> Reply:
-    before = live.clock(mock, session)
     if not isinstance(body, dict) or len(body) != 1 or not set(body) <= {"advance", "set", "speed"}:
         return 400, {
-            "error": 'clock: expected {"advance": "15m"} or {"set": "2025-11-24T16:00:00Z"}'
+            "error": 'clock: expected {"advance": "15m"}, {"set": '
+            '"2025-11-24T16:00:00Z"} or {"speed": 60}'
         }
-    if "speed" in body:
-        return 400, {"error": "speed: a running clock is not implemented yet; use advance or set"}
+    live.catch_up(mock, session)  # a running clock's events up to now first
+    before = live.clock(mock, session)
+    speed = speed_of(live.stored_clock(mock, session))
     try:
-        if "advance" in body:
+        if "speed" in body:
+            value = body["speed"]
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not (0 <= value <= MAX_SPEED)
+            ):
+                raise ValueError(
+                    f"speed: expected 0 (frozen) to {MAX_SPEED:g} world seconds "
+                    f"per real second, got {value!r}"
+                )
+            after, speed = before, float(value)
+        elif "advance" in body:
             after = before + seconds(body["advance"], "advance")
         else:
             after = parse_time(body["set"], before)
@@ -246,10 +315,14 @@ def _move(live: Live, mock: Any, body: Any, session: str) -> Reply:
         return 400, {"error": str(exc)}
     if after < before:
         return 400, {"error": f"set: the clock only moves forward (now {rfc3339(before)})"}
-    mock.state.put(session, "clock", after)
+    mock.state.put(session, "clock", running(after, speed, time.time()))
+    live._fired[session] = after
     fired = live.fire(mock, session, crossed(live.started(mock.state, session), before, after))
     retried = live.deliverer.due(after)
-    return 200, {**_clock_view(after, session), "fired": fired, "retried": retried}
+    if speed > 0:
+        live.ensure_ticker(mock)
+    view = {**_clock_view(after, session), "speed": speed}
+    return 200, {**view, "fired": fired, "retried": retried}
 
 
 def _start(live: Live, mock: Any, body: Any, session: str) -> Reply:
@@ -261,8 +334,9 @@ def _start(live: Live, mock: Any, body: Any, session: str) -> Reply:
         item = parse(body, now, len(existing), session)
     except ValueError as exc:
         return 400, {"error": str(exc)}
-    if mock.state.get(session, "clock") is None:
-        mock.state.put(session, "clock", now)  # pin it: the recording's times are on it
+    if mock.state.get(session, "clock") is None:  # pin it: the recording's times are on it
+        mock.state.put(session, "clock", running(now, live.clock_speed, time.time()))
+        live._fired[session] = now
     mock.state.put(session, "recordings", [*existing, item.to_json()])
     transitions = item.timeline().transitions()
     fired = live.fire(mock, session, [(item, t) for t in transitions if t.at == now])

@@ -54,6 +54,7 @@ class ServeConfig:
     admin_token: str = field(default="", repr=False)  # never printed
     webhooks: tuple[tuple[str, str], ...] = ()  # --webhook PROVIDER=URL
     zoom_webhook_secret: str = field(default="demo-webhook-secret", repr=False)
+    clock_speed: float = 0.0  # --clock-speed: world seconds per real second (0: frozen)
 
 
 def parse_now(value: str) -> int:
@@ -90,7 +91,8 @@ def live_world(config: ServeConfig) -> Live:
     targets: dict[str, tuple[str, ...]] = {}
     for provider, url in config.webhooks:
         targets[provider] = (*targets.get(provider, ()), url)
-    return Live(targets, config.zoom_webhook_secret, config.credentials)
+    return Live(targets, config.zoom_webhook_secret, config.credentials,
+                clock_speed=config.clock_speed)  # fmt: skip
 
 
 def build_app(config: ServeConfig, mock: Mock | None = None, state: State | None = None) -> ASGIApp:
@@ -132,6 +134,7 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         admin_token=getattr(args, "admin_token", "") or "",
         webhooks=tuple(getattr(args, "webhook", None) or ()),
         zoom_webhook_secret=getattr(args, "zoom_webhook_secret", "") or "demo-webhook-secret",
+        clock_speed=getattr(args, "clock_speed", 0.0) or 0.0,
     )
 
 

@@ -186,6 +186,30 @@ def _pauses(value: Any, duration: int) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+MAX_SPEED = 1_000_000.0
+
+
+def clock_now(value: Any, base_now: int, wall: float) -> int:
+    """A session's world clock from its stored value: an int is a frozen clock, a mapping
+    {"at": world seconds, "real": unix seconds, "speed": world seconds per real second} a
+    running one, nothing the scenario's own `now`."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, dict):
+        return int(value["at"] + max(0.0, wall - float(value["real"])) * float(value["speed"]))
+    return base_now
+
+
+def speed_of(value: Any) -> float:
+    """How fast a stored clock runs (0: frozen)."""
+    return float(value["speed"]) if isinstance(value, dict) else 0.0
+
+
+def running(at: int, speed: float, wall: float) -> Any:
+    """The stored value of a clock at `at` now, running at `speed` (an int when frozen)."""
+    return {"at": at, "real": wall, "speed": speed} if speed > 0 else at
+
+
 def world_at(base: World, now: int, started: list[Started]) -> World:
     """`base` at clock `now`, with every started recording as it is at `now`."""
     sessions = dict(base.catalog.sessions)
