@@ -167,16 +167,12 @@ def clock_speed(value: str) -> float:
 
 def webhook_target(value: str) -> tuple[str, str]:
     """--webhook PROVIDER=URL: a provider that sends recording webhooks and an http(s) URL."""
+    from recmock.webhooks.live import target_problem
+
     provider, sep, url = value.partition("=")
-    if provider not in ("zoom", "plugnmeet", "cloudflare"):
-        hint = " (SignalWire documents no recording webhook)" if provider == "signalwire" else ""
-        raise argparse.ArgumentTypeError(
-            f"expected PROVIDER=URL with PROVIDER zoom, plugnmeet or cloudflare{hint}, "
-            f"got {value[:80]!r}"
-        )
-    if not sep or not (url.startswith("http://") or url.startswith("https://")) or len(url) > 2000:
-        raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL after "
-                                         f"'{provider}=', got {url[:80]!r}")  # fmt: skip
+    problem = target_problem(provider, url if sep else None)
+    if problem:
+        raise argparse.ArgumentTypeError(f"PROVIDER=URL: {problem}")
     return provider, url
 
 

@@ -265,3 +265,30 @@ def test_clock_speed_flag_runs_from_start_up(start_server) -> None:  # type: ign
     time.sleep(0.5)
     second = httpx.get(admin + "/clock", timeout=5).json()
     assert first["speed"] == 3600 and second["now"] - first["now"] >= 1200
+
+
+def test_webhook_targets_per_session_through_the_admin_api(
+    start_server, receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    server = start_server("--now", "fixed", "--zoom-webhook-secret", SECRET)
+    admin = server.url + "/__recmock"
+    mine, other = {"x-recmock-session": "qa-1"}, {"x-recmock-session": "qa-2"}
+    registered = httpx.post(admin + "/webhooks", json={"provider": "zoom", "url": receiver.url},
+                            headers=mine, timeout=5)  # fmt: skip
+    assert registered.status_code == 201, registered.text
+    receiver.wait_for(1)
+    assert receiver.events() == ["endpoint.url_validation"]
+    for headers in (mine, other):
+        httpx.post(admin + "/recordings", json={"provider": "zoom"}, headers=headers, timeout=5)
+        httpx.post(admin + "/clock", json={"advance": "10m"}, headers=headers, timeout=5)
+    receiver.wait_for(4)
+    time.sleep(0.5)
+    assert receiver.events()[1:] == [ZOOM_EVENTS[0], ZOOM_EVENTS[3], ZOOM_EVENTS[4]]
+    listed = httpx.get(admin + "/webhooks", headers=mine, timeout=5).json()
+    assert listed["session"] == {"zoom": [receiver.url]} and listed["flags"] == {}
+    for body in ({"provider": "signalwire", "url": receiver.url}, {"provider": "zoom", "url": "x"},
+                 {"url": receiver.url}):  # fmt: skip
+        bad = httpx.post(admin + "/webhooks", json=body, headers=mine, timeout=5)
+        assert bad.status_code == 400 and bad.json()["error"].startswith("webhooks: ")
+    cleared = httpx.request("DELETE", admin + "/webhooks", headers=mine, timeout=5)
+    assert cleared.json() == {"session": {}}

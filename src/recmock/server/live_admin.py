@@ -34,6 +34,7 @@ from recmock.webhooks.delivery import Deliverer
 from recmock.webhooks.live import (
     MAX_RECORDINGS,
     MAX_SPEED,
+    MAX_TARGETS,
     Started,
     clock_now,
     crossed,
@@ -42,6 +43,7 @@ from recmock.webhooks.live import (
     running,
     seconds,
     speed_of,
+    target_problem,
     world_at,
 )
 from recmock.webhooks.timeline import Transition
@@ -176,8 +178,9 @@ class Live:
         """Queue every event of `pairs` for each target of its provider; how many. A body the
         spec refuses (a bug of the mock) is never sent: it is listed in `refused` instead."""
         count = 0
+        mine = mock.state.get(session, "webhooks") or {}
         for item, t in pairs:
-            urls = self.targets.get(item.provider, ())
+            urls = (*self.targets.get(item.provider, ()), *mine.get(item.provider, ()))
             first = self._message(mock, session, item, t) if urls else None
             if first is None:
                 continue
@@ -197,11 +200,14 @@ class Live:
                     count += 1
         return count
 
-    def validate_urls(self, world_now: int) -> None:
-        """Zoom's endpoint.url_validation challenge, once, to every registered Zoom URL."""
-        if self._validated:
-            return
-        self._validated = True
+    def validate_urls(self, world_now: int, urls: tuple[str, ...] | None = None) -> None:
+        """Zoom's endpoint.url_validation challenge to every Zoom URL of --webhook (once), or
+        to `urls` (registered through the admin API)."""
+        if urls is None:
+            if self._validated:
+                return
+            self._validated = True
+            urls = self.targets.get("zoom", ())
         secret = self.zoom_secret
         expected = zoom.encrypted_token(secret, CHALLENGE)
 
@@ -218,7 +224,7 @@ class Live:
             ok = isinstance(answer, dict) and answer.get("encryptedToken") == expected
             return "" if ok else "the challenge answer has no matching encryptedToken"
 
-        for url in self.targets.get("zoom", ()):
+        for url in urls:
             self.deliverer.submit("zoom", url, build, world_now, check=check)
 
 
@@ -231,7 +237,9 @@ async def answer(
     session: str,
 ) -> Reply | None:
     """The answer of a live-world admin endpoint, or None when `path` is none of them."""
-    if path not in ("clock", "recordings", "deliveries") and not path.startswith("deliveries/"):
+    if path not in ("clock", "recordings", "deliveries", "webhooks") and not path.startswith(
+        "deliveries/"
+    ):
         return None
     method = scope["method"]
     host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
@@ -259,6 +267,14 @@ async def answer(
                 }
             )
         return 200, {"recordings": rows, "now": now, "session": session}
+    if path == "webhooks" and method == "GET":
+        mine = mock.state.get(session, "webhooks") or {}
+        return 200, {"flags": {k: list(v) for k, v in live.targets.items()}, "session": mine}
+    if path == "webhooks" and method == "POST":
+        return _register(live, mock, await _body(read), session)
+    if path == "webhooks" and method == "DELETE":
+        mock.state.put(session, "webhooks", {})
+        return 200, {"session": {}}
     if path == "deliveries" and method == "GET":
         rows = [d.view() for d in live.deliverer.deliveries.values()]
         return 200, {"deliveries": rows, "count": len(rows), "refused": live.refused[-20:]}
@@ -323,6 +339,27 @@ def _move(live: Live, mock: Any, body: Any, session: str) -> Reply:
         live.ensure_ticker(mock)
     view = {**_clock_view(after, session), "speed": speed}
     return 200, {**view, "fired": fired, "retried": retried}
+
+
+def _register(live: Live, mock: Any, body: Any, session: str) -> Reply:
+    """POST /__recmock/webhooks {"provider": "zoom", "url": "http://..."}: this session's
+    events of that provider also go to `url` (Zoom's URL gets the validation challenge)."""
+    if not isinstance(body, dict) or set(body) != {"provider", "url"}:
+        return 400, {"error": 'webhooks: expected {"provider": "zoom", "url": "http://..."}'}
+    problem = target_problem(body["provider"], body["url"])
+    if problem:
+        return 400, {"error": f"webhooks: {problem}"}
+    mine = dict(mock.state.get(session, "webhooks") or {})
+    urls = list(mine.get(body["provider"], []))
+    if body["url"] not in urls:
+        if len(urls) >= MAX_TARGETS:
+            return 400, {"error": f"webhooks: at most {MAX_TARGETS} URLs per provider"}
+        urls.append(body["url"])
+        if body["provider"] == "zoom":
+            live.validate_urls(live.clock(mock, session), (body["url"],))
+    mine[body["provider"]] = urls
+    mock.state.put(session, "webhooks", mine)
+    return 201, {"session": mine}
 
 
 def _start(live: Live, mock: Any, body: Any, session: str) -> Reply:

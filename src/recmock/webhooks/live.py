@@ -46,6 +46,20 @@ FIELDS = {
 FAULTS = ("duplicate", "out_of_order")  # what receivers must survive
 
 
+SENDERS = ("zoom", "plugnmeet", "cloudflare")  # SignalWire documents no recording webhook
+MAX_TARGETS = 8  # per provider and session
+
+
+def target_problem(provider: Any, url: Any) -> str | None:
+    """Why (provider, url) cannot receive webhooks (None when it can), one line."""
+    if provider not in SENDERS:
+        hint = " (SignalWire documents no recording webhook)" if provider == "signalwire" else ""
+        return f"expected PROVIDER zoom, plugnmeet or cloudflare{hint}, got {str(provider)[:80]!r}"
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 2000:
+        return f"expected an http:// or https:// URL for {provider}, got {str(url)[:80]!r}"
+    return None
+
+
 def seconds(value: Any, name: str) -> int:
     """Seconds from an int or `90s`/`2m`/`1h`/`1d`; ValueError naming the field."""
     if isinstance(value, int) and not isinstance(value, bool):
