@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import ROOT, free_port
+from live_server import ROOT, free_port
 from recmock import auth
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from live_server import ROOT
 from recmock.cli import main
 from recmock.errors import ConfigError
 from recmock.resources import data_dir, scenario_dirs

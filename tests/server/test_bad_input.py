@@ -20,7 +20,7 @@ from urllib.parse import quote
 import jwt
 import pytest
 
-from conftest import LiveServer
+from live_server import LiveServer
 from recmock.auth import hmac_hex, zoom_jwt
 
 SESSION = "5ee8b016-0818-4425-9a59-cac9fc5e1f92"

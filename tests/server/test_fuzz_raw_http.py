@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_bad_input import exchange
 
-from conftest import LiveServer
+from live_server import LiveServer
 from recmock.auth import basic, bearer, hmac_hex, zoom_jwt
 from recmock.specs import load_specs
 

@@ -24,7 +24,7 @@ from test_bad_input import (
     signed,
 )
 
-from conftest import LiveServer
+from live_server import LiveServer
 from recmock.auth import hmac_hex, zoom_jwt
 from recmock.clock import MAX_LIFETIME, MAX_LIFETIME_DAYS, MAX_TIME
 from recmock.server.limits import MAX_HEAD_BYTES, READ_TIMEOUT

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import uvicorn
 
-from conftest import ROOT, LiveServer, free_port
+from live_server import ROOT, LiveServer, free_port
 from recmock import cli
 from recmock.server import run
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from conftest import LiveServer, free_port
+from live_server import LiveServer, free_port
 from recmock.auth import zoom_jwt
 from recmock.media.assets import asset
 

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import free_port
+from live_server import free_port
 from recmock.auth import basic
 from recmock.state import MemoryState, State, open_state
 from recmock.state import local as local_state
