@@ -136,7 +136,7 @@ class Broken:
                     changed.pop("room_sid")
                 start = changed.get("from")
                 # Only offsets the wire type carries: from=2^32 must still reach the 400.
-                if "paging" in defects and isinstance(start, int) and 0 < start < 2**32:
+                if "paging" in defects and type(start) is int and 0 < start < 2**32:
                     changed["from"] = start - 1
                 if changed != doc:
                     body, headers = _resign(body, json.dumps(changed).encode(), headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from recmock import cli_values as values
+from recmock.verify.options import add_auth_options
 
 DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_TIME_LIMIT = 60.0
@@ -77,14 +78,7 @@ def add_drift_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
         metavar="NAME=VALUE",
         help="a value that exists on the target, as for verify (repeatable)",
     )
-    auth = drift.add_argument_group("authentication (sent to both sides; redacted everywhere)")
-    auth.add_argument("-H", "--header", action="append", default=[], metavar="'NAME: VALUE'")
-    auth.add_argument("--basic", default="", metavar="USER:PASS")
-    auth.add_argument("--bearer", default="", metavar="TOKEN")
-    auth.add_argument("--plugnmeet-key", default="", metavar="KEY")
-    auth.add_argument("--plugnmeet-secret", default="", metavar="SECRET")
-    auth.add_argument("--zoom-key", default="", metavar="KEY")
-    auth.add_argument("--zoom-secret", default="", metavar="SECRET")
+    add_auth_options(drift.add_argument_group("authentication (sent to both sides; redacted)"))
     run = drift.add_argument_group("run")
     run.add_argument(
         "--max-examples",
@@ -107,8 +101,20 @@ def add_drift_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
         metavar="N",
         help="the generator's seed (default 0: the same requests every night)",
     )
-    run.add_argument("--workers", type=values.integer(1, 64), default=4, metavar="N")
-    run.add_argument("--timeout", type=values.positive_seconds, default=10.0, metavar="SECONDS")
+    run.add_argument(
+        "--workers",
+        type=values.integer(1, 64),
+        default=4,
+        metavar="N",
+        help="concurrent requests per side (default 4)",
+    )
+    run.add_argument(
+        "--timeout",
+        type=values.positive_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="per-request timeout (default 10)",
+    )
     run.add_argument(
         "--min-score",
         type=min_score,
@@ -117,7 +123,19 @@ def add_drift_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
         help=f"exit 1 when an operation scores below X (default {DEFAULT_MIN_SCORE:g})",
     )
     out = drift.add_argument_group("reports")
-    out.add_argument("--junit-xml", default="", type=values.writable_file, metavar="FILE")
-    out.add_argument("--report", default="", type=values.writable_file, metavar="FILE.html")
+    out.add_argument(
+        "--junit-xml",
+        default="",
+        type=values.writable_file,
+        metavar="FILE",
+        help="JUnit XML, one case per operation (default: none)",
+    )
+    out.add_argument(
+        "--report",
+        default="",
+        type=values.writable_file,
+        metavar="FILE.html",
+        help="self-contained HTML report (default: none)",
+    )
     # What verify's config reader expects and drift does not offer.
     drift.set_defaults(spec="", config="", allow="")

@@ -19,10 +19,13 @@ def add_record_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     record.add_argument("provider", help="plugnmeet, plugnmeet-v1, signalwire, zoom or cloudflare")
     record.add_argument("--target", required=True, metavar="URL", help="the real API root")
-    record.add_argument("--port", required=True, type=values.port, metavar="N")
-    record.add_argument("--out", required=True, type=values.writable_file, metavar="FILE.yaml")
+    record.add_argument("--port", required=True, type=values.port, metavar="N",
+                        help="listen on 127.0.0.1:N; point your client here")  # fmt: skip
+    record.add_argument("--out", required=True, type=values.writable_file, metavar="FILE.yaml",
+                        help="the scenario file written on exit")  # fmt: skip
     record.add_argument("--max-requests", type=values.integer(1, 1_000_000), default=0, metavar="N",
                         help="stop after N proxied requests (default: until Ctrl-C)")  # fmt: skip
     record.add_argument("--seed", type=values.seed, default=0, metavar="N",
                         help="seed of the fakes for names and emails (default 0)")  # fmt: skip
-    record.add_argument("--timeout", type=values.positive_seconds, default=30.0, metavar="SECONDS")
+    record.add_argument("--timeout", type=values.positive_seconds, default=30.0, metavar="SECONDS",
+                        help="per forwarded request (default 30)")  # fmt: skip

@@ -74,37 +74,8 @@ def add_verify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
         help="a value that exists on the target (repeatable; repeat a name for several values; "
         "optional path./query./body. prefix; VALUE may be ${ENV_VAR}), e.g. --param id=UUID",
     )
-    auth = verify.add_argument_group("authentication (secrets are redacted in every output)")
-    auth.add_argument(
-        "-H",
-        "--header",
-        action="append",
-        default=[],
-        metavar="'NAME: VALUE'",
-        help="send this header with every request (repeatable)",
-    )
-    auth.add_argument("--basic", default="", metavar="USER:PASS", help="HTTP Basic credentials")
-    auth.add_argument("--bearer", default="", metavar="TOKEN", help="Authorization: Bearer TOKEN")
-    auth.add_argument(
-        "--plugnmeet-key",
-        default="",
-        metavar="KEY",
-        help="plugNmeet API key (with --plugnmeet-secret)",
-    )
-    auth.add_argument(
-        "--plugnmeet-secret",
-        default="",
-        metavar="SECRET",
-        help="sign every body (HMAC-SHA256) like plugNmeet",
-    )
-    auth.add_argument(
-        "--zoom-key", default="", metavar="KEY", help="Zoom Video SDK key (with --zoom-secret)"
-    )
-    auth.add_argument(
-        "--zoom-secret",
-        default="",
-        metavar="SECRET",
-        help="mint HS256 JWTs (iss = key) like the Zoom Video SDK",
+    add_auth_options(
+        verify.add_argument_group("authentication (secrets are redacted in every output)")
     )
     run = verify.add_argument_group("run")
     run.add_argument(
@@ -172,3 +143,38 @@ def add_verify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     # Unset run limits stay None so a --config file can fill them; config_from_args applies
     # the defaults (the help texts above name them).
     verify.set_defaults(max_examples=None, time_limit=None, workers=None, timeout=None)
+
+
+def add_auth_options(auth: argparse._ArgumentGroup) -> None:
+    """The credential flags verify and drift share (drift sends them to both sides)."""
+    auth.add_argument(
+        "-H",
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="send this header with every request (repeatable)",
+    )
+    auth.add_argument("--basic", default="", metavar="USER:PASS", help="HTTP Basic credentials")
+    auth.add_argument("--bearer", default="", metavar="TOKEN", help="Authorization: Bearer TOKEN")
+    auth.add_argument(
+        "--plugnmeet-key",
+        default="",
+        metavar="KEY",
+        help="plugNmeet API key (with --plugnmeet-secret)",
+    )
+    auth.add_argument(
+        "--plugnmeet-secret",
+        default="",
+        metavar="SECRET",
+        help="sign every body (HMAC-SHA256) like plugNmeet",
+    )
+    auth.add_argument(
+        "--zoom-key", default="", metavar="KEY", help="Zoom Video SDK key (with --zoom-secret)"
+    )
+    auth.add_argument(
+        "--zoom-secret",
+        default="",
+        metavar="SECRET",
+        help="mint HS256 JWTs (iss = key) like the Zoom Video SDK",
+    )
