@@ -42,7 +42,8 @@ def wait_for_port(port: int, process: subprocess.Popen[str], seconds: float = 30
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         if process.poll() is not None:
-            raise RuntimeError("recmock record exited early")
+            output = process.stdout.read() if process.stdout else ""
+            raise RuntimeError(f"{' '.join(map(str, process.args))} exited early:\n{output}")
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
