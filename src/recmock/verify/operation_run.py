@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from recmock.rules import get_path
+from recmock.verify import checks as _checks  # noqa: F401  (a run needs every check registered)
+from recmock.verify import probes as _probes  # noqa: F401  (and every probe)
 from recmock.verify.classify import Verdict
 from recmock.verify.events import CheckStats
 from recmock.verify.known import KnownData, Slot
