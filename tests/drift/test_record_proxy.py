@@ -40,6 +40,10 @@ async def echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
             **GOOD,
             "data": [{"id": "r", "uri": "https://cdn.test/v.mp4?token=SEKRIT", "password": "pw"}],
         }
+    elif "answer=links" in query:
+        root = "http://target.test:9/base/api/video/room_sessions/s/recordings"
+        document = {"links": {"self": root, "first": root, "next": root + "?page_token=PA1"},
+                    "data": [], "elsewhere": "http://target.test:9/other"}  # fmt: skip
     seen = json.dumps({
         "raw_path": scope["raw_path"].decode(), "query": query, "body": body.decode(),
         "auth": dict(scope["headers"]).get(b"authorization", b"").decode(),
@@ -122,3 +126,15 @@ def test_an_unreachable_target_is_a_502_in_the_proxys_own_words() -> None:
 
     response = asyncio.run(go())
     assert response.status_code == 502 and "recmock record" in response.json()["error"]
+
+
+def test_links_to_the_target_point_at_the_proxy_so_clients_stay_on_it() -> None:
+    """links.next through the proxy leads back through the proxy; other URLs stay as sent."""
+    response, _, _ = exchange(
+        f"/api/video/room_sessions/{SESSION}/recordings?answer=links", method="GET"
+    )
+    links = response.json()["links"]
+    assert links["next"] == "http://proxy/api/video/room_sessions/s/recordings?page_token=PA1"
+    assert links["self"] == links["first"] == "http://proxy/api/video/room_sessions/s/recordings"
+    assert response.json()["elsewhere"] == "http://target.test:9/other"
+    assert int(response.headers["content-length"]) == len(response.content)

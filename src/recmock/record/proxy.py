@@ -134,14 +134,37 @@ class Proxy:
         self.recorder.note(request.method, shown, upstream.status_code, problems)
         if route is not None and not undecodable and 200 <= upstream.status_code < 300:
             self._capture(route.op.operation_id, params, decoded, route.write_only)
+        raw, dropped = self._keep_on_proxy(raw, decoded, request, undecodable or decoder.over)
         reply = Response(raw, upstream.status_code)
-        passed = [(k, v) for k, v in upstream.headers.multi_items() if k.lower() not in HOP_BY_HOP]
+        passed = [
+            (k, v)
+            for k, v in upstream.headers.multi_items()
+            if k.lower() not in HOP_BY_HOP and k.lower() not in dropped
+        ]
         reply.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in passed]
         reply.raw_headers.append((b"content-length", str(len(raw)).encode()))
         if problems:
             value = json.dumps(problems, ensure_ascii=True)[:MAX_HEADER]
             reply.raw_headers.append((HEADER.lower().encode(), value.encode("ascii")))
         await reply(scope, receive, send)
+
+    def _keep_on_proxy(
+        self, raw: bytes, decoded: bytes, request: Request, opaque: bool
+    ) -> tuple[bytes, set[str]]:
+        """The answer with links to the target's API root pointed at the proxy instead.
+
+        A client following `links.next` must stay on the proxy, or its later pages go
+        unrecorded. Only absolute URLs of the target's API root change (plain or with JSON's
+        escaped `\\/`); a rewritten body goes out decoded, without its Content-Encoding.
+        """
+        target = f"{self.origin}{self.root}".encode()
+        if opaque or not decoded or target not in decoded.replace(b"\\/", b"/"):
+            return raw, set()
+        host = request.headers.get("host", "127.0.0.1")
+        mine = f"{request.url.scheme}://{host}{self.prefix}".encode()
+        body = decoded.replace(target, mine)
+        body = body.replace(target.replace(b"/", b"\\/"), mine.replace(b"/", b"\\/"))
+        return body, {"content-encoding"}
 
     def _capture(
         self, operation_id: str, params: dict[str, str], body: bytes, write_only: frozenset[str]
