@@ -157,9 +157,9 @@ def test_no_secret_in_any_file_written_or_line_printed(
 
 # What the scenario format cannot pin for Cloudflare, so a served recording still differs:
 # the double's `null` where the mock omits a field (Choices.sdk_nulls), its storage type and
-# ORGANIZATION caller (the mock's are seeded per session / always USER), and RECORD_ON_START
-# (the loader names the host as every recording's starter; see record/capture.py).
-CLOUDFLARE_UNPINNABLE = (": null (type)", "storage_config.type", "caller.type", "'RECORD_ON_START'")
+# ORGANIZATION caller (the mock's are seeded per session / always USER). RECORD_ON_START is
+# kept now: a scenario recording started on room start names no caller.
+CLOUDFLARE_UNPINNABLE = (": null (type)", "storage_config.type", "caller.type")
 
 
 def test_a_cloudflare_recording_is_valid_faked_and_drifts_only_where_unpinnable(

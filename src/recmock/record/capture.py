@@ -98,10 +98,6 @@ def _cloudflare(capture: Captured, into: Catalog) -> None:
         reason = data.get(name)
         if isinstance(reason, Mapping) and reason.get("reason") in REASONS[name]:
             record[name] = reason["reason"]
-    if record.get("start_reason") == "RECORD_ON_START":
-        # The scenario loader gives every recording the session host as its starter, so the
-        # mock would name a caller beside RECORD_ON_START, which its own spec forbids.
-        del record["start_reason"]
     # A session the SDK types `string | null`: a null one still needs a session to live in.
     session = str(data.get("session_id") or f"session-of-{data['id']}")
     into.add(session, f"room-{session[:8]}", record)
