@@ -190,3 +190,16 @@ def test_the_shipped_example_config_loads_and_its_params_fit_the_spec(provider: 
     parse_params(list(settings.params), load_spec(provider_spec(provider)), env)
     if settings.allow:
         assert Path(settings.allow).is_file()
+
+
+def test_a_bad_base_url_from_the_config_file_names_the_file_field(tmp_path: Path) -> None:
+    """Not '--base-url: ...' when the user never typed that flag."""
+    from recmock.cli import build_parser
+    from recmock.verify.config import config_from_args
+
+    path = tmp_path / "verify.yaml"
+    path.write_text("signalwire:\n  base_url: ftp://h/api/video\n  auth: {basic: 'p:t'}\n")
+    args = build_parser().parse_args(["verify", "signalwire", "--config", str(path)])
+    with pytest.raises(ConfigError) as caught:
+        config_from_args(args)
+    assert str(caught.value).startswith(f"{path}: signalwire.base_url: expected an http(s) URL")

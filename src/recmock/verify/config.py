@@ -137,6 +137,7 @@ def _merge_file(args: argparse.Namespace) -> argparse.Namespace:
     settings = load_settings(path, args.provider, os.environ)
     if merged.base_url is None:
         merged.base_url = settings.base_url
+        merged.base_url_from = f"{path}: {args.provider}.base_url"  # errors name the file field
     if not merged.spec and settings.spec:
         merged.spec = settings.spec
     if not merged.allow and settings.allow:
@@ -150,6 +151,17 @@ def _merge_file(args: argparse.Namespace) -> argparse.Namespace:
         if getattr(merged, key, None) is None:
             setattr(merged, key, value)
     return merged
+
+
+def _checked_base_url(args: argparse.Namespace, spec: Spec) -> str:
+    """check_base_url, naming the config file's field when the URL came from there."""
+    where = getattr(args, "base_url_from", "")
+    try:
+        return check_base_url(args.base_url, spec)
+    except ConfigError as exc:
+        if not where:
+            raise
+        raise ConfigError(str(exc).replace("--base-url", where, 1)) from None
 
 
 def config_from_args(args: argparse.Namespace) -> VerifyConfig:
@@ -206,7 +218,7 @@ def config_from_args(args: argparse.Namespace) -> VerifyConfig:
     allow = load_allow_list(Path(args.allow), list(CHECKS)) if args.allow else ()
     return VerifyConfig(
         spec=spec,
-        base_url=check_base_url(args.base_url, spec),
+        base_url=_checked_base_url(args, spec),
         credentials=credentials,
         max_examples=args.max_examples,
         time_limit=float(args.time_limit),
