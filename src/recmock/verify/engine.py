@@ -17,8 +17,6 @@ from typing import Any
 import httpx
 
 from recmock.errors import TargetError
-from recmock.verify import checks as _checks  # noqa: F401  (registers the response checks)
-from recmock.verify import probes as _probes  # noqa: F401  (registers the probes)
 from recmock.verify.classify import Classifier
 from recmock.verify.config import VerifyConfig
 from recmock.verify.confirm import Confirmed, confirm

@@ -16,7 +16,6 @@ from typing import Any
 from recmock.rules import get_path
 from recmock.verify import checks as _checks  # noqa: F401  (a run needs every check registered)
 from recmock.verify import probes as _probes  # noqa: F401  (and every probe)
-from recmock.verify.classify import Verdict
 from recmock.verify.events import CheckStats
 from recmock.verify.known import KnownData, Slot
 from recmock.verify.registry import CHECKS, REGISTRY, Observed, OperationContext, Probe, Problem
@@ -137,10 +136,6 @@ class OperationRun:
             if s.valid and s.ok
         ]
 
-    def valid_answers(self) -> list[Observed]:
-        """Valid requests with valid credentials that got any HTTP answer."""
-        return [s for s in self.history if s.valid and s.exchange.status is not None]
-
     def best_base(self) -> Observed | None:
         """The successful request listing the most records (by reported total when there is one).
 
@@ -172,7 +167,3 @@ class OperationRun:
     def known_slots(self) -> dict[Slot, list[Json]]:
         """Every known input of the operation."""
         return self.known.known_for(self.ctx.op)
-
-    def verdicts(self) -> Counter[Verdict]:
-        """How the requests sent so far were classified."""
-        return Counter(s.classified.verdict for s in self.history)

@@ -517,6 +517,3 @@ def _check_links(
                     f"{name}-wrong",
                     seen,
                 )
-
-
-PROBES = tuple(REGISTRY.probes.values())
