@@ -34,6 +34,13 @@ RECORDING: dict[str, Any] = {
         "title": {"type": "string"},
         "description": {"type": "string"},
         "extra": {"type": "object", "additionalProperties": {"type": "string"}},
+        "provider_fields": {
+            "type": "object",
+            "description": "fields a provider renders verbatim (what `recmock record` saw)",
+            "additionalProperties": False,
+            "properties": {p: {"type": "object"} for p in
+                           ("plugnmeet", "signalwire", "zoom", "cloudflare")},
+        },
     },
 }  # fmt: skip
 

@@ -383,6 +383,7 @@ def _recording(
         title=str(raw.get("title", f"Recording {index + 1}")),
         description=str(raw.get("description", "")),
         extra=dict(raw.get("extra", {})),
+        provider_fields={k: dict(v) for k, v in (raw.get("provider_fields") or {}).items()},
     )  # fmt: skip
     problem = lifecycle_problem(rec, now)
     if problem is None and status == "UPLOADED" and audio is None:

@@ -99,6 +99,9 @@ class Recording:
     title: str = ""
     description: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Fields one provider renders verbatim, by provider name: what a recorded target showed
+    # that the neutral model has no place for (recmock record pins them).
+    provider_fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def duration(self) -> int | None:
@@ -236,18 +239,18 @@ class World:
         """A recording by id: the one its id encodes, or (open world) a solo recording."""
         try:
             session_key, index = split_recording_id(rec_id)
-        except ValueError:
-            return None
-        for candidate in (self.session(session_key),):
-            if candidate and index < len(candidate.recordings):
-                found = candidate.recordings[index]
-                if found.id == rec_id:
-                    return found
+        except ValueError:  # not a world id: only a scenario (a recorded target) pins those
+            session_key, index = "", -1
+        candidate = self.session(session_key) if index >= 0 else None
+        if candidate and index < len(candidate.recordings):
+            found = candidate.recordings[index]
+            if found.id == rec_id:
+                return found
         for session in self.catalog.sessions.values():
             for rec in session.recordings:
                 if rec.id == rec_id:
                     return rec
-        if self.catalog.closed:
+        if self.catalog.closed or index < 0:
             return None
         solo = session_id_from_any(f"solo:{rec_id}")
         solo_session = derive_session(self.seed, self.now, self.shape, self.pools, solo, minimum=1)
