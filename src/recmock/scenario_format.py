@@ -21,7 +21,8 @@ RECORDING: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "id": {"type": "string", "format": "uuid"},
+        # The target's own id when recorded (plugNmeet's `<sid>-<ms>`): printable, bounded.
+        "id": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[\\x21-\\x7e]+$"},
         "status": {"enum": ["INVOKED", "RECORDING", "PAUSED", "UPLOADING", "UPLOADED", "ERRORED"]},
         "invoked": TIME, "started": {**TIME, "type": ["integer", "string", "null"]},
         "stopped": {**TIME, "type": ["integer", "string", "null"]},
@@ -34,6 +35,12 @@ RECORDING: dict[str, Any] = {
         "title": {"type": "string"},
         "description": {"type": "string"},
         "extra": {"type": "object", "additionalProperties": {"type": "string"}},
+        "outcome": {"enum": ["uploaded", "errored"],
+                    "description": "how a recording that moves on (a time after now) ends"},
+        "pauses": {"type": "array", "maxItems": 20, "items": {
+            "type": "object", "additionalProperties": False, "required": ["paused"],
+            "properties": {"paused": TIME, "resumed": {**TIME, "type": ["integer", "string",
+                                                                        "null"]}}}},
         "provider_fields": {
             "type": "object",
             "description": "fields a provider renders verbatim (what `recmock record` saw)",

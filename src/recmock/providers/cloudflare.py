@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from recmock.generate import REGIONS
@@ -111,4 +112,33 @@ def render(view: View, rec: Recording) -> dict[str, Any]:
         data["audio_download_url"] = links.cloudflare(rec.id, "audio.m4a", expires)
         data["download_url_expiry"] = rfc3339(expires)
         data["file_size"] = rec.size
+    pinned = rec.provider_fields.get("cloudflare")
+    return _overlay(data, pinned) if pinned else data
+
+
+def _overlay(data: dict[str, Any], pinned: Mapping[str, Any]) -> dict[str, Any]:
+    """What a recorded target showed beyond the neutral model, over the state's own fields.
+
+    Only presentation the state does not decide: the output file name, the storage config
+    (null: none shown), the session id as shown (null before a session exists), who called
+    (kept only where the state names a caller), no audio file, and which absent fields the
+    target writes as `null`. Times, status, sizes and links stay the state's: a `null` never
+    replaces a value, so a recording uploaded later still shows its download URL.
+    """
+    for name in ("output_file_name", "session_id"):
+        if name in pinned:
+            data[name] = pinned[name]
+    if "storage_config" in pinned:
+        if isinstance(pinned["storage_config"], Mapping):
+            data["storage_config"] = dict(pinned["storage_config"])
+        else:
+            data.pop("storage_config", None)
+    for reason, key in (("start_reason", "start_caller"), ("stop_reason", "stop_caller")):
+        caller = data.get(reason, {}).get("caller")
+        if caller is not None and isinstance(pinned.get(key), Mapping):
+            caller.update({k: v for k, v in pinned[key].items() if k in ("type", "user_Id")})
+    if pinned.get("audio") is False:
+        data.pop("audio_download_url", None)
+    for name in pinned.get("nulls") or ():
+        data.setdefault(str(name), None)
     return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from typing import Any
 
 from recmock.auth import hmac_hex
@@ -77,8 +78,11 @@ class PlugNmeet(Provider):
         if op.spec_name.endswith(".v1"):
             for row in page:
                 row.pop("metadata", None)
+        # protojson writes int64 as a decimal string: a recorded target that did so for every
+        # record shown writes its total so too.
+        strings = all(isinstance(row["creation_time"], str) for row in page)
         result = {
-            "total_recordings": len(rows),
+            "total_recordings": str(len(rows)) if strings else len(rows),
             "from": start,
             "limit": limit,
             "order_by": order,
@@ -106,7 +110,7 @@ def record(view: View, room_id: str, session_id: str, index: int) -> dict[str, A
     host = view.world.pools.hosts[rec.index % len(view.world.pools.hosts)]
     languages = ("en", "de", "fr", "es")[: 1 + rec.index % 3]
     assert rec.uploaded is not None and rec.size is not None
-    return {
+    out = {
         "record_id": rec.id,
         "room_id": room_id,
         "room_sid": session.id,
@@ -127,3 +131,23 @@ def record(view: View, room_id: str, session_id: str, index: int) -> dict[str, A
             "extra_data": dict(rec.extra),
         },
     }
+    pinned = rec.provider_fields.get("plugnmeet")
+    return _overlay(out, pinned) if pinned else out
+
+
+def _overlay(out: dict[str, Any], pinned: Mapping[str, Any]) -> dict[str, Any]:
+    """What a recorded target showed beyond the neutral model: its room sid and file path as
+    shown, its metadata (null: none), and int64 times as decimal strings (protojson). The
+    times and the size themselves stay the recording's."""
+    for name in ("room_sid", "file_path"):
+        if isinstance(pinned.get(name), str):
+            out[name] = pinned[name]
+    if "metadata" in pinned:
+        if isinstance(pinned["metadata"], Mapping):
+            out["metadata"] = dict(pinned["metadata"])
+        else:
+            del out["metadata"]
+    if pinned.get("int64") == "string":
+        for name in ("creation_time", "room_creation_time"):
+            out[name] = str(out[name])
+    return out

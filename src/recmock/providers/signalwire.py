@@ -131,7 +131,7 @@ def render(view: View, session_id: str, rec: Recording, ttl: int) -> dict[str, A
     for moment in (started, stopped, rec.uploaded):
         if moment is not None and moment > changed:
             changed = moment
-    return {
+    out = {
         "id": rec.id,
         "room_session_id": session_id,
         "status": STATUS[rec.status],
@@ -145,3 +145,8 @@ def render(view: View, session_id: str, rec: Recording, ttl: int) -> dict[str, A
         "created_at": rfc3339(invoked),
         "updated_at": rfc3339(changed),
     }
+    pinned = rec.provider_fields.get("signalwire")
+    if pinned and isinstance(pinned.get("format"), str) and rec.status in ("UPLOADING", "UPLOADED"):
+        # A recorded target that knows the MIME type while processing: only once it stopped.
+        out["format"] = pinned["format"]
+    return out

@@ -8,13 +8,14 @@ import hmac
 import json
 import math
 import uuid
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
 import jwt
 
 import recmock.auth  # noqa: F401  (silences PyJWT's key-length warning for demo secrets)
-from recmock.media.links import ZOOM_KINDS
+from recmock.media.links import ZOOM_KINDS, Minter
 from recmock.providers.base import Credentials, Provider, Reply, View, rfc3339
 from recmock.specs import Operation
 from recmock.validation import Issue, Parsed, RawRequest
@@ -82,11 +83,18 @@ class Zoom(Provider):
             return Reply(404, {"code": 3301, "message": "This recording does not exist."})
         files = [f for rec in done for f in recording_files(view, requested, rec)]
         last_stop = max(r.stopped or r.invoked for r in done)
+        pinned = [r.provider_fields.get("zoom") or {} for r in done]
+        # Never shorter than its recordings span, but as long as a recorded target said.
+        spans = [p["session_duration"] for p in pinned if "session_duration" in p]
+        minutes = max([math.ceil((last_stop - session.created) / 60), *spans])
+        # A session field the recorded target did not show (password, participant files)
+        # stays out when every recording shown says so.
+        omitted = set.intersection(*(set(p.get("omit") or ()) for p in pinned))
         body: dict[str, Any] = {
             "session_id": requested,
             "session_name": session.name,
             "start_time": rfc3339(session.created),
-            "duration": math.ceil((last_stop - session.created) / 60),
+            "duration": minutes,
             "total_size": sum(f["file_size"] for f in files),
             "recording_count": len(files),
             "recording_files": files,
@@ -99,6 +107,8 @@ class Zoom(Provider):
             )
         body["password"] = hashlib.sha256(f"{view.world.seed}{requested}".encode()).hexdigest()[:8]
         body["participant_audio_files"] = [p for rec in done for p in participant_files(view, rec)]
+        for name in omitted & {"password", "participant_audio_files"}:
+            del body[name]
         return Reply(200, body)
 
 
@@ -108,13 +118,21 @@ def _file_id(rec: Recording, kind: str) -> str:
 
 def recording_files(view: View, session_id: str, rec: Recording) -> list[dict[str, Any]]:
     """A video and an audio file per recording, the timeline with the first one; each
-    `download_url` on the mock's origin, opened with the `download_access_token`."""
+    `download_url` on the mock's origin, opened with the `download_access_token`.
+
+    A recorded target's files (`provider_fields.zoom.files`) keep its file ids, types and
+    order; the video and audio sizes and spans stay the recording's, only the files the
+    neutral model has no place for (timeline, chat) carry their own."""
     links = view.media_links()
     assert rec.started is not None and rec.stopped is not None and rec.size is not None
+    own = {"MP4": rec.size, "M4A": rec.audio_size or rec.size // 12}
     kinds = [("MP4", "shared_screen_with_speaker_view", rec.size),
-             ("M4A", "audio_only", rec.audio_size or rec.size // 12)]  # fmt: skip
+             ("M4A", "audio_only", own["M4A"])]  # fmt: skip
     if rec.index == 0:
         kinds.append(("TIMELINE", "timeline", 2_000 + (rec.size % 50_000)))
+    pinned = (rec.provider_fields.get("zoom") or {}).get("files")
+    if pinned:
+        return [_pinned_file(links, session_id, rec, f, own) for f in pinned]
     return [
         {
             "id": _file_id(rec, kind),
@@ -131,15 +149,41 @@ def recording_files(view: View, session_id: str, rec: Recording) -> list[dict[st
     ]
 
 
+def _pinned_file(
+    links: Minter, session_id: str, rec: Recording, pinned: Mapping[str, Any], own: dict[str, int]
+) -> dict[str, Any]:
+    """One file as the recorded target listed it, its link on the mock (a chat file, which
+    the mock has no asset for, opens the timeline's text)."""
+    assert rec.started is not None and rec.stopped is not None
+    kind = str(pinned.get("file_type", "MP4"))
+    mine = kind in own
+    return {
+        "id": str(pinned.get("id") or _file_id(rec, kind)),
+        "session_id": session_id,
+        "recording_start": rfc3339(rec.started) if mine else pinned.get("recording_start",
+                                                                        rfc3339(rec.started)),
+        "recording_end": rfc3339(rec.stopped) if mine else pinned.get("recording_end",
+                                                                      rfc3339(rec.stopped)),
+        "file_type": kind,
+        "file_size": own[kind] if mine else int(pinned.get("file_size", 1)),
+        "download_url": links.zoom(rec.id, ZOOM_KINDS.get(kind, "timeline")),
+        "status": "completed",
+        "recording_type": str(pinned.get("recording_type", "")),
+    }  # fmt: skip
+
+
 def participant_files(view: View, rec: Recording) -> list[dict[str, Any]]:
     """One M4A per participant (1-3, derived from the recording) as in Zoom's sample."""
     links = view.media_links()
     assert rec.started is not None and rec.stopped is not None and rec.audio_size is not None
     count = 1 + rec.index % 3
+    pinned = (rec.provider_fields.get("zoom") or {}).get("participants")
+    if isinstance(pinned, list):  # the recorded target's participant file ids, up to Zoom's 3
+        count = min(len(pinned), 3)
     names = view.world.pools.names
     out = []
     for n in range(count):
-        file_id = _file_id(rec, f"participant-{n}")
+        file_id = str(pinned[n]) if isinstance(pinned, list) else _file_id(rec, f"participant-{n}")
         out.append({
             "id": file_id,
             "recording_start": rfc3339(rec.started),
