@@ -120,7 +120,7 @@ def _overlay(data: dict[str, Any], pinned: Mapping[str, Any]) -> dict[str, Any]:
     """What a recorded target showed beyond the neutral model, over the state's own fields.
 
     Only presentation the state does not decide: the output file name, the storage config
-    (null: none shown), the session id as shown (null before a session exists), who called
+    (null: none shown), the session id as shown (null or none before a session exists), who called
     (kept only where the state names a caller), no audio file, and which absent fields the
     target writes as `null`. Times, status, sizes and links stay the state's: a `null` never
     replaces a value, so a recording uploaded later still shows its download URL.
@@ -128,6 +128,8 @@ def _overlay(data: dict[str, Any], pinned: Mapping[str, Any]) -> dict[str, Any]:
     for name in ("output_file_name", "session_id"):
         if name in pinned:
             data[name] = pinned[name]
+    if "session_id" in (pinned.get("omit") or ()):
+        del data["session_id"]
     if "storage_config" in pinned:
         if isinstance(pinned["storage_config"], Mapping):
             data["storage_config"] = dict(pinned["storage_config"])

@@ -136,10 +136,11 @@ def record(view: View, room_id: str, session_id: str, index: int) -> dict[str, A
 
 
 def _overlay(out: dict[str, Any], pinned: Mapping[str, Any]) -> dict[str, Any]:
-    """What a recorded target showed beyond the neutral model: its room sid and file path as
-    shown, its metadata (null: none), and int64 times as decimal strings (protojson). The
-    times and the size themselves stay the recording's."""
-    for name in ("room_sid", "file_path"):
+    """What a recorded target showed beyond the neutral model: its record id (the scenario's
+    is the UUID other views need), room sid and file path as shown, its metadata (null:
+    none), and int64 times as decimal strings (protojson). The times and the size themselves
+    stay the recording's."""
+    for name in ("record_id", "room_sid", "file_path"):
         if isinstance(pinned.get(name), str):
             out[name] = pinned[name]
     if "metadata" in pinned:

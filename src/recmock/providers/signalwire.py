@@ -146,7 +146,7 @@ def render(view: View, session_id: str, rec: Recording, ttl: int) -> dict[str, A
         "updated_at": rfc3339(changed),
     }
     pinned = rec.provider_fields.get("signalwire")
-    if pinned and isinstance(pinned.get("format"), str) and rec.status in ("UPLOADING", "UPLOADED"):
-        # A recorded target that knows the MIME type while processing: only once it stopped.
+    if pinned and isinstance(pinned.get("format"), str) and rec.status == "UPLOADED":
+        # The recorded file's MIME type; none while processing, as the mock's rules promise.
         out["format"] = pinned["format"]
     return out

@@ -113,7 +113,11 @@ class Zoom(Provider):
 
 
 def _file_id(rec: Recording, kind: str) -> str:
-    return str(uuid.uuid5(uuid.UUID(rec.id), kind))
+    try:
+        namespace = uuid.UUID(rec.id)
+    except ValueError:  # a recorded target's own id (plugNmeet's): derived all the same
+        namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"recmock:{rec.id}")
+    return str(uuid.uuid5(namespace, kind))
 
 
 def recording_files(view: View, session_id: str, rec: Recording) -> list[dict[str, Any]]:

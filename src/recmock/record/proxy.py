@@ -173,11 +173,13 @@ class Proxy:
             value: Any = json.loads(body)
         except (ValueError, RecursionError):
             return
-        scrubbed = scrub_json(value, self.recorder.faker, write_only)
+        dropped: set[str] = set()
+        scrubbed = scrub_json(value, self.recorder.faker, write_only, dropped)
+        capture = Captured(
+            self.recorder.spec.provider, operation_id, dict(params), scrubbed, frozenset(dropped)
+        )
         with self.recorder._lock:
-            self.recorder.captures.append(
-                Captured(self.recorder.spec.provider, operation_id, dict(params), scrubbed)
-            )
+            self.recorder.captures.append(capture)
 
     async def aclose(self) -> None:
         """Release the upstream connections."""

@@ -74,14 +74,23 @@ def scrub_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
-def scrub_json(value: Json, faker: Faker, write_only: frozenset[str] = frozenset()) -> Json:
+def scrub_json(
+    value: Json,
+    faker: Faker,
+    write_only: frozenset[str] = frozenset(),
+    dropped: set[str] | None = None,
+) -> Json:
     """A copy of a JSON value with secrets dropped, URLs' query secrets redacted, names and
-    emails faked. `write_only` names properties the spec marks writeOnly (dropped too)."""
+    emails faked. `write_only` names properties the spec marks writeOnly (dropped too);
+    `dropped` collects the names of what was dropped (that a target sends a `password` is
+    not a secret, its value is)."""
     if isinstance(value, Mapping):
         out = {}
         for key, item in value.items():
             name = str(key)
             if is_secret_key(name) or name in write_only:
+                if dropped is not None:
+                    dropped.add(name)
                 continue
             lower = name.lower()
             if isinstance(item, str) and lower in EMAIL_KEYS:
@@ -89,10 +98,10 @@ def scrub_json(value: Json, faker: Faker, write_only: frozenset[str] = frozenset
             elif isinstance(item, str) and lower in NAME_KEYS:
                 out[name] = faker.name(item)
             else:
-                out[name] = scrub_json(item, faker, write_only)
+                out[name] = scrub_json(item, faker, write_only, dropped)
         return out
     if isinstance(value, list):
-        return [scrub_json(item, faker, write_only) for item in value]
+        return [scrub_json(item, faker, write_only, dropped) for item in value]
     if isinstance(value, str):
         if "://" in value and "?" in value:
             return scrub_url(value)
