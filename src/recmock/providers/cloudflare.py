@@ -14,6 +14,8 @@ from recmock.validation import Issue, Parsed, RawRequest
 from recmock.world import Caller, Recording, stable_choice
 
 ACCOUNT = re.compile(r"^[0-9a-f]{32}$")
+TIMES = ("invoked_time", "started_time", "stopped_time")
+FRACTION = re.compile(r"^\.[0-9]{1,9}$")
 STORAGE_TYPES = ("aws", "azure", "digitalocean", "gcs")
 
 
@@ -120,10 +122,11 @@ def _overlay(data: dict[str, Any], pinned: Mapping[str, Any]) -> dict[str, Any]:
     """What a recorded target showed beyond the neutral model, over the state's own fields.
 
     Only presentation the state does not decide: the output file name, the storage config
-    (null: none shown), the session id as shown (null or none before a session exists), who called
-    (kept only where the state names a caller), no audio file, and which absent fields the
-    target writes as `null`. Times, status, sizes and links stay the state's: a `null` never
-    replaces a value, so a recording uploaded later still shows its download URL.
+    (null: none shown), the session id as shown (null or absent before a session exists),
+    who called (kept only where the state names a caller), milliseconds on the state's
+    seconds, no audio file, and which absent fields the target writes as `null`. Status,
+    times, sizes and links stay the state's: a `null` never replaces a value, so a recording
+    uploaded later still shows its download URL.
     """
     for name in ("output_file_name", "session_id"):
         if name in pinned:
@@ -139,6 +142,11 @@ def _overlay(data: dict[str, Any], pinned: Mapping[str, Any]) -> dict[str, Any]:
         caller = data.get(reason, {}).get("caller")
         if caller is not None and isinstance(pinned.get(key), Mapping):
             caller.update({k: v for k, v in pinned[key].items() if k in ("type", "user_Id")})
+    for name, fraction in (pinned.get("fractions") or {}).items():
+        # The target's milliseconds on the state's own second (the model keeps seconds).
+        shown = data.get(name)
+        if name in TIMES and isinstance(shown, str) and FRACTION.match(str(fraction)):
+            data[name] = f"{shown[:-1]}{fraction}Z"
     if pinned.get("audio") is False:
         data.pop("audio_download_url", None)
     for name in pinned.get("nulls") or ():

@@ -9,6 +9,8 @@ business. Values are scrubbed (`scrub.py`) before they get here.
 
 from __future__ import annotations
 
+import copy
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +22,8 @@ Json = Any
 SIGNALWIRE_STATUS = {"recording": "RECORDING", "paused": "PAUSED", "processing": "UPLOADING",
                      "completed": "UPLOADED", None: "ERRORED"}  # fmt: skip
 CLOUDFLARE_STATUSES = ("INVOKED", "RECORDING", "PAUSED", "UPLOADING", "UPLOADED", "ERRORED")
+TIMES = ("invoked_time", "started_time", "stopped_time")  # Cloudflare's, to the millisecond
+_FRACTION = re.compile(r"(\.[0-9]{1,9})Z$")
 REASONS = {"start_reason": ("API_CALL", "RECORD_ON_START"),
            "stop_reason": ("API_CALL", "INTERNAL_ERROR", "ALL_PEERS_LEFT")}  # fmt: skip
 
@@ -139,6 +143,10 @@ def _cloudflare_fields(data: Mapping[str, Json], status: str) -> dict[str, Json]
             out[key] = {k: caller[k] for k in ("type", "user_Id") if isinstance(caller.get(k), str)}
     if status == "UPLOADED" and not isinstance(data.get("audio_download_url"), str):
         out["audio"] = False
+    fractions = {name: found.group(1) for name in TIMES
+                 if (found := _FRACTION.search(str(data.get(name) or "")))}  # fmt: skip
+    if fractions:
+        out["fractions"] = fractions  # the model keeps whole seconds
     nulls = sorted(k for k, v in data.items() if v is None and k != "session_id")
     if nulls:
         out["nulls"] = nulls
@@ -193,11 +201,11 @@ def _zoom(capture: Captured, into: Catalog) -> None:
     omit = [k for k in ("password", "participant_audio_files")
             if k not in body and k not in capture.dropped]  # fmt: skip
     if omit:
-        common["omit"] = omit
+        common["omit"] = omit  # copied per recording below: no YAML anchors in the file
     if isinstance(body.get("duration"), int):
         common["session_duration"] = body["duration"]
     for entry in sorted(spans.values(), key=lambda e: e["started"]):
-        fields = {"files": entry.pop("files"), **common, **entry.pop("zoom", {})}
+        fields = {"files": entry.pop("files"), **copy.deepcopy(common), **entry.pop("zoom", {})}
         into.add(session, f"room-{session[:8]}", {**entry, "provider_fields": {"zoom": fields}})
     if isinstance(body.get("session_name"), str):
         into.names.setdefault(session, body["session_name"])  # already a seeded fake
