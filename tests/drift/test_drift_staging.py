@@ -155,56 +155,5 @@ def test_no_secret_in_any_file_written_or_line_printed(
         assert "page_token=PG" not in text  # the target's cursors are tokens too
 
 
-# What the scenario format cannot pin for Cloudflare, so a served recording still differs:
-# the double's `null` where the mock omits a field (Choices.sdk_nulls), its storage type and
-# ORGANIZATION caller (the mock's are seeded per session / always USER). RECORD_ON_START is
-# kept now: a scenario recording started on room start names no caller.
-CLOUDFLARE_UNPINNABLE = (": null (type)", "storage_config.type", "caller.type")
-
-
-def test_a_cloudflare_recording_is_valid_faked_and_drifts_only_where_unpinnable(
-    double: tuple[StagingApp, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    import asyncio
-
-    from staging.targets import KNOWN
-
-    from recmock.record.command import write_scenario
-    from recmock.record.proxy import Proxy, Recorder
-    from recmock.record.scrub import Faker
-    from recmock.specs import SPECS_DIR, load_spec
-
-    _, url = double
-    known = dict(KNOWN["cloudflare"][:2])
-    spec = load_spec(SPECS_DIR / "cloudflare" / "recording-details.yaml")
-    recorder = Recorder(spec=spec, faker=Faker(), log=lambda _: None)
-    proxy = Proxy(url + "/client/v4", recorder)
-    base = f"/client/v4/accounts/{known['account_id']}/realtime/kit/{known['app_id']}/recordings"
-
-    async def record() -> None:
-        transport = httpx.ASGITransport(app=proxy)
-        async with httpx.AsyncClient(transport=transport, base_url="http://proxy") as client:
-            for recording in d.CF_RECORDINGS:
-                answer = await client.get(
-                    f"{base}/{recording.id}", headers={"Authorization": f"Bearer {d.CF_TOKEN}"}
-                )
-                assert answer.status_code == 200 and "x-recmock-violations" not in answer.headers
-        await proxy.aclose()
-
-    asyncio.run(record())
-    out = tmp_path / "cf-week.yaml"
-    write_scenario(recorder, out, lambda _: None)
-    assert main(["scenarios", "check", "--fixtures", str(tmp_path), str(out)]) == 0
-    text = out.read_text()
-    assert "staging-bot" not in text and "sig=" not in text and d.CF_TOKEN not in text
-    code = main([
-        "drift", "cloudflare", "--target", url + "/client/v4", "--bearer", d.CF_TOKEN,
-        *(f"--param={k}={v}" for k, v in KNOWN["cloudflare"]), "--fixtures", str(tmp_path),
-        "--scenario", "cf-week", "--min-score", "0", *LIMITS,
-    ])  # fmt: skip
-    lines = capsys.readouterr().out.splitlines()
-    assert code == 0
-    differences = [line for line in lines if line.startswith("      only on the")]
-    assert differences and all(
-        any(k in line for k in CLOUDFLARE_UNPINNABLE) for line in differences
-    ), lines
+# Every provider's record -> serve -> drift round trip (Cloudflare's nulls, storage and
+# ORGANIZATION caller included) is test_round_trip.py.

@@ -142,11 +142,18 @@ def _overlay(data: dict[str, Any], pinned: Mapping[str, Any]) -> dict[str, Any]:
         caller = data.get(reason, {}).get("caller")
         if caller is not None and isinstance(pinned.get(key), Mapping):
             caller.update({k: v for k, v in pinned[key].items() if k in ("type", "user_Id")})
-    for name, fraction in (pinned.get("fractions") or {}).items():
+    fractions = {k: str(v) for k, v in (pinned.get("fractions") or {}).items()
+                 if k in TIMES and FRACTION.match(str(v))}  # fmt: skip
+    for name, fraction in fractions.items():
         # The target's milliseconds on the state's own second (the model keeps seconds).
-        shown = data.get(name)
-        if name in TIMES and isinstance(shown, str) and FRACTION.match(str(fraction)):
-            data[name] = f"{shown[:-1]}{fraction}Z"
+        if isinstance(data.get(name), str):
+            data[name] = f"{data[name][:-1]}{fraction}Z"
+    if isinstance(data.get("recording_duration"), int) and fractions:
+        # The duration of the exact times, rounded as the target does.
+        exact = float(fractions.get("stopped_time", "0")) - float(
+            fractions.get("started_time", "0")
+        )
+        data["recording_duration"] = round(data["recording_duration"] + exact)
     if pinned.get("audio") is False:
         data.pop("audio_download_url", None)
     for name in pinned.get("nulls") or ():

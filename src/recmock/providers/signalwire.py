@@ -146,7 +146,12 @@ def render(view: View, session_id: str, rec: Recording, ttl: int) -> dict[str, A
         "updated_at": rfc3339(changed),
     }
     pinned = rec.provider_fields.get("signalwire")
-    if pinned and isinstance(pinned.get("format"), str) and rec.status == "UPLOADED":
-        # The recorded file's MIME type; none while processing, as the mock's rules promise.
-        out["format"] = pinned["format"]
+    if pinned:
+        # The recorded file's MIME type, none while processing (the mock's rules promise it);
+        # the cost the target showed, only while the recording is in the state it was seen in.
+        if isinstance(pinned.get("format"), str) and rec.status == "UPLOADED":
+            out["format"] = pinned["format"]
+        cost = (pinned.get("costs") or {}).get(rec.status)
+        if isinstance(cost, int | float) and not isinstance(cost, bool):
+            out["cost_in_dollars"] = cost
     return out

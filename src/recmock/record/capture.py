@@ -85,8 +85,14 @@ def _signalwire(capture: Captured, into: Catalog) -> None:
             record["uploaded"] = _unix(item.get("updated_at")) or record.get("stopped")
             if isinstance(item.get("size_in_bytes"), int):
                 record["size"] = item["size_in_bytes"]
+        fields: dict[str, Json] = {}
         if status == "UPLOADED" and isinstance(item.get("format"), str):
-            record["provider_fields"] = {"signalwire": {"format": item["format"]}}
+            fields["format"] = item["format"]
+        cost = item.get("cost_in_dollars")
+        if isinstance(cost, int | float) and not isinstance(cost, bool):
+            fields["costs"] = {status: cost}  # what the target charged in this state
+        if fields:
+            record["provider_fields"] = {"signalwire": fields}
         into.add(session, f"room-{session[:8]}", record)
 
 
