@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "rules",
         ),
     ),
-    ("data", ("world", "generate", "validation", "auth")),
+    ("data", ("recording", "lifecycle", "world", "generate", "validation", "auth")),
     (
         "provider views",
         ("providers", "scenario_format", "scenarios", "state", "media", "webhooks"),

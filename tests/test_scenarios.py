@@ -13,14 +13,12 @@ from recmock.errors import ScenarioError
 from recmock.scenarios import (
     FIXTURES_DIR,
     Latency,
-    lifecycle_problem,
     load_scenario,
     load_scenarios,
     parse_time,
 )
 from recmock.server.conformance import check_scenario
 from recmock.specs import load_specs
-from recmock.world import Recording
 
 SPECS = load_specs()
 OPERATIONS = [op for spec in SPECS for op in spec.operations]
@@ -137,40 +135,6 @@ def test_latency_stays_in_its_range(u: float, z: float) -> None:
     assert lognormal.sample(u, 0.0) == pytest.approx(100)
     if abs(z) > 0.01:
         assert (lognormal.sample(u, z) > 100) == (z > 0)
-
-
-STATUS = st.sampled_from(["INVOKED", "RECORDING", "PAUSED", "UPLOADING", "UPLOADED", "ERRORED"])
-
-
-@given(
-    status=STATUS,
-    times=st.lists(
-        st.one_of(st.none(), st.integers(NOW - 10_000, NOW + 100)), min_size=4, max_size=4
-    ),
-    size=st.one_of(st.none(), st.integers(-5, 10**9)),
-)
-def test_lifecycle_problem_accepts_only_possible_states(
-    status: str, times: list[int | None], size: int | None
-) -> None:
-    """Independent oracle: a state is possible iff times ascend, lie before now, and fit the status."""
-    invoked, started, stopped, uploaded = times
-    rec = Recording(id="r", session_id="s", index=0, status=status, invoked=invoked or NOW - 10_000,
-                    started=started, stopped=stopped, uploaded=uploaded, size=size,
-                    stop_reason="INTERNAL_ERROR" if status == "ERRORED" else "API_CALL")  # fmt: skip
-    known = [t for t in (rec.invoked, started, stopped, uploaded) if t is not None]
-    running = status in ("INVOKED", "RECORDING", "PAUSED")
-    possible = (
-        known == sorted(known)
-        and max(known) <= NOW
-        and (started is None) == (status == "INVOKED")
-        and (stopped is None) == running
-        and (
-            (size is not None and size > 0 and uploaded is not None)
-            if status == "UPLOADED"
-            else size is None
-        )
-    )
-    assert (lifecycle_problem(rec, NOW) is None) == possible
 
 
 def test_the_readme_example_scenario_is_valid(tmp_path: Path) -> None:

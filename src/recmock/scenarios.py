@@ -8,7 +8,6 @@ every error names the file, the line and the field, and what was expected.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
-from recmock import yaml_source
+from recmock import lifecycle, yaml_source
 from recmock.clock import parse_time
 from recmock.clock import today_midnight as today_midnight  # the CLI's `--now today`
 from recmock.errors import ScenarioError
@@ -28,7 +27,6 @@ from recmock.scenario_format import SCENARIO_SCHEMA
 from recmock.specs import Operation
 from recmock.world import (
     DEFAULT_NOW,
-    STATUSES,
     Caller,
     Catalog,
     Recording,
@@ -313,12 +311,18 @@ def _session(
     session_id = canonical_session_id(session_id)
     created = _time(located, [*where, "created"], raw.get("created", "now-1d"), now)
     host = Caller(name=str(raw.get("host", "QA Host")), user_id=uuid4_from(rng), kind="USER")
-    recordings = []
+    recordings: list[Recording] = []
     cursor = created + 60
     for index, entry in enumerate(raw.get("recordings") or []):
         rec = _recording(
             located, [*where, "recordings", index], entry, session_id, index, cursor, now, host
         )
+        if recordings and rec.invoked < recordings[-1].invoked:
+            raise located.error(
+                [*where, "recordings", index, "invoked"] if "invoked" in entry else where,
+                f"recordings come in the order they were invoked: {rec.invoked} is before "
+                f"recording {index - 1}'s {recordings[-1].invoked}",
+            )
         if rec.invoked < created:
             field_name = "invoked" if "invoked" in entry else "created"
             place = (
@@ -342,9 +346,13 @@ def _recording(
     located: _Located, where: list[Any], raw: Mapping[str, Any], session_id: str, index: int,
     cursor: int, now: int, host: Caller,
 ) -> Recording:  # fmt: skip
-    """Complete a partial recording: every pinned value is kept, the rest follows the status."""
+    """Complete a partial recording into a whole life (recmock.lifecycle): every pinned value
+    is kept, the rest follows from how it ends. `status` is its state at the scenario's `now`;
+    a time after `now` (`stopped: now+2m`) makes it move on, to `outcome` (default uploaded),
+    as the clock runs; without one it stays in `status` for good."""
 
-    def when(name: str, default: int | None) -> int | None:
+    def when(name: str, default: int | None, raw: Mapping[str, Any] = raw,
+             place: Sequence[Any] = ()) -> int | None:  # fmt: skip
         if name not in raw:
             return default
         if raw[name] is None:
@@ -352,30 +360,43 @@ def _recording(
         try:
             return parse_time(raw[name], now)
         except ValueError as exc:
-            raise located.error([*where, name], str(exc)) from None
+            raise located.error([*where, *place, name], str(exc)) from None
 
-    status = raw.get("status", "UPLOADED")
+    status = raw.get("status")
+    pinned = [when(name, None) for name in ("invoked", "started", "stopped", "uploaded")]
+    pauses = tuple(
+        (when("paused", now, p, ["pauses", i]) or now, when("resumed", None, p, ["pauses", i]))
+        for i, p in enumerate(raw.get("pauses") or [])
+    )
+    moving = any(t is not None and t > now for t in pinned) or any(
+        r is not None and r > now for _, r in pauses
+    )
+    if "outcome" in raw:
+        ends = str(raw["outcome"]).upper()
+    elif status in (None, "UPLOADED", "ERRORED") or moving:
+        ends = status if status in ("UPLOADED", "ERRORED") else "UPLOADED"
+    else:
+        ends = status  # stays as it is at `now`, for good
+    if ends == "PAUSED" and not pauses:
+        pauses = ((now, None),)  # paused by `now`, for good
     invoked = when("invoked", cursor)
     assert invoked is not None
-    started = when("started", invoked + 4 if status != "INVOKED" else None)
-    stopped_default = (
-        (started or invoked) + int(raw.get("duration", 900))
-        if status in ("UPLOADING", "UPLOADED", "ERRORED")
-        else None
-    )
-    stopped = when("stopped", stopped_default)
-    uploaded = when("uploaded", (stopped or invoked) + 30 if status == "UPLOADED" else None)
+    started = when("started", invoked + 4 if ends != "INVOKED" else None)
+    stops = ends in ("UPLOADING", "UPLOADED", "ERRORED")
+    stopped = when("stopped", (started or invoked) + int(raw.get("duration", 900)) if stops
+                   else None)  # fmt: skip
+    uploaded = when("uploaded", (stopped or invoked) + 30 if ends == "UPLOADED" else None)
     duration = (stopped - started) if stopped is not None and started is not None else None
-    size = raw.get("size", duration * 250_000 if status == "UPLOADED" and duration else None)
-    audio = raw.get("audio_size", duration * 16_000 if status == "UPLOADED" and duration else None)
+    size = raw.get("size", duration * 250_000 if ends == "UPLOADED" and duration else None)
+    audio = raw.get("audio_size", duration * 16_000 if ends == "UPLOADED" and duration else None)
     stop_reason = raw.get(
         "stop_reason",
-        ("INTERNAL_ERROR" if status == "ERRORED" else "API_CALL") if stopped else None,
+        ("INTERNAL_ERROR" if ends == "ERRORED" else "API_CALL") if stopped else None,
     )
     start_reason = raw.get("start_reason", "API_CALL")
     rec = Recording(
         id=str(raw.get("id", recording_id(session_id, index))), session_id=session_id, index=index,
-        status=status, invoked=invoked, started=started, stopped=stopped, uploaded=uploaded,
+        status=ends, invoked=invoked, started=started, stopped=stopped, uploaded=uploaded,
         size=size, audio_size=audio, start_reason=start_reason, stop_reason=stop_reason,
         # Only an API call has a caller: a recording started on room start names nobody.
         started_by=host if start_reason == "API_CALL" else None,
@@ -384,9 +405,10 @@ def _recording(
         description=str(raw.get("description", "")),
         extra=dict(raw.get("extra", {})),
         provider_fields={k: dict(v) for k, v in (raw.get("provider_fields") or {}).items()},
+        pauses=pauses,
     )  # fmt: skip
-    problem = lifecycle_problem(rec, now)
-    if problem is None and status == "UPLOADED" and audio is None:
+    problem = lifecycle_problem(rec, now, status)
+    if problem is None and ends == "UPLOADED" and audio is None:
         problem = ("audio_size", "an UPLOADED recording has an audio file: drop audio_size: null")
     if problem:
         field_name, message = problem
@@ -394,43 +416,26 @@ def _recording(
     return rec
 
 
-def lifecycle_problem(rec: Recording, now: int) -> tuple[str, str] | None:
-    """The first way `rec` is an impossible state, as (field, message); None when consistent."""
-    if rec.status not in STATUSES:
-        return "status", f"expected one of {list(STATUSES)}, got {rec.status!r}"
-    times = [
-        ("invoked", rec.invoked),
-        ("started", rec.started),
-        ("stopped", rec.stopped),
-        ("uploaded", rec.uploaded),
-    ]
-    known = [(n, t) for n, t in times if t is not None]
-    for (a, ta), (b, tb) in itertools.pairwise(known):
-        if ta > tb:
-            return b, f"{b} ({ta} > {tb}) must not be before {a}"
-    for name, value in known:
-        if value > now:
-            return name, f"{name} lies after the scenario's now ({value} > {now})"
-    running = rec.status in ("INVOKED", "RECORDING", "PAUSED")
-    if rec.status != "INVOKED" and rec.started is None:
-        return "started", f"a {rec.status} recording needs a start time"
-    if rec.status == "INVOKED" and rec.started is not None:
-        return "started", "an INVOKED recording has not started yet: drop started or pick a status"
-    if running and rec.stopped is not None:
-        return "stopped", f"a {rec.status} recording cannot have stopped yet"
-    if not running and rec.stopped is None:
-        return "stopped", f"a {rec.status} recording needs a stop time"
-    if rec.status == "UPLOADED" and (rec.size is None or rec.size <= 0):
-        return "size", "an UPLOADED recording needs a size greater than 0"
-    if rec.status == "UPLOADED" and rec.uploaded is None:
-        return "uploaded", "an UPLOADED recording needs an upload time"
-    if rec.status != "UPLOADED" and rec.size is not None:
-        return "size", f"only UPLOADED recordings have a size, this one is {rec.status}"
-    if rec.status == "ERRORED" and rec.stop_reason != "INTERNAL_ERROR":
-        return (
-            "stop_reason",
-            f"an ERRORED recording stops with INTERNAL_ERROR, got {rec.stop_reason!r}",
-        )
+def lifecycle_problem(
+    rec: Recording, now: int, status: str | None = None
+) -> tuple[str, str] | None:
+    """The first way `rec` is an impossible life, or (given `status`) not in that state at the
+    scenario's `now`, as (field, message); None when consistent."""
+    found = lifecycle.problem(rec)
+    if found is not None:
+        return found
+    if status is None:
+        return None
+    shown = lifecycle.state_at(rec, now)
+    if shown is None:
+        return "invoked", (f"invoked lies after the scenario's now ({rec.invoked} > {now}), so "
+                           f"it cannot be {status} then; drop status to have it appear when "
+                           "the clock gets there")  # fmt: skip
+    if shown.status != status:
+        hint = "; give its pauses: [{paused: now-1m, resumed: now+1m}]"
+        hint = hint if status == "PAUSED" else ""
+        return "status", (f"expected its times to make it {status} at the scenario's now, they "
+                          f"make it {shown.status} (it ends {rec.status}){hint}")  # fmt: skip
     return None
 
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -25,9 +26,11 @@ from typing import Any
 from recmock.clock import MAX_LIFETIME, MAX_LIFETIME_DAYS
 from recmock.errors import ConfigError
 from recmock.generate import Pools, derive_int, pools_for, rng_for, uuid4_from
+from recmock.lifecycle import state_at
+from recmock.recording import STATUSES as STATUSES  # re-exported: the world's vocabulary
+from recmock.recording import STOPPED as STOPPED
+from recmock.recording import Caller, Recording
 
-STATUSES = ("INVOKED", "RECORDING", "PAUSED", "UPLOADING", "UPLOADED", "ERRORED")
-STOPPED = frozenset({"UPLOADING", "UPLOADED", "ERRORED"})
 MAX_RECORDINGS_PER_SESSION = 64  # six bits of a recording id hold the index (see recording_id)
 DEFAULT_NOW = 1_764_000_000  # 2025-11-24T16:00:00Z: fixed so that a seed means the same bytes
 _MASK = 0x5A17_C3E9_0B6D_42F8_9E31_7A05_C4D2_B86F
@@ -67,48 +70,6 @@ class WorldShape:
                 raise ConfigError(
                     f"{name}: expected a fraction in [0, 1], got {getattr(self, name)}"
                 )
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who started or stopped a recording."""
-
-    name: str
-    user_id: str
-    kind: str  # USER or ORGANIZATION
-
-
-@dataclass(frozen=True, slots=True)
-class Recording:
-    """One recording in provider-neutral terms; providers render it in their own shape."""
-
-    id: str
-    session_id: str
-    index: int
-    status: str
-    invoked: int
-    started: int | None = None
-    stopped: int | None = None
-    uploaded: int | None = None  # when the file became available
-    size: int | None = None  # bytes of the video file, once uploaded
-    audio_size: int | None = None
-    start_reason: str = "API_CALL"
-    stop_reason: str | None = None
-    started_by: Caller | None = None
-    stopped_by: Caller | None = None
-    title: str = ""
-    description: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
-    # Fields one provider renders verbatim, by provider name: what a recorded target showed
-    # that the neutral model has no place for (recmock record pins them).
-    provider_fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
-    @property
-    def duration(self) -> int | None:
-        """Seconds recorded; only known once the recording stopped."""
-        if self.started is None or self.stopped is None:
-            return None
-        return self.stopped - self.started
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +146,13 @@ def zoom_session_id(session_id: str) -> str:
 
 
 class World:
-    """A deterministic dataset: the same (seed, now, shape, catalog) always gives the same data."""
+    """A deterministic dataset: the same (seed, anchor, shape, catalog) always gives the same
+    recordings, and `now` (the world clock) decides what each shows (recmock.lifecycle).
+
+    The open world is laid out around `anchor` (the scenario's `now`) once; `at(now)` is the
+    same world at another instant, sharing every cache, so moving the clock re-derives nothing
+    and a recording live at the anchor goes on to stop and upload as its timeline says.
+    """
 
     def __init__(
         self,
@@ -196,47 +163,79 @@ class World:
     ) -> None:
         self.seed = seed
         self.now = now
+        self.anchor = now
         self.shape = shape or WorldShape()
         self.catalog = catalog or Catalog()
         self.pools: Pools = pools_for(seed)
         # Caches bounded by bytes keep memory flat however many ids clients invent, and however
-        # long: an entry's cost counts its key (a client's id) and its value. A room's light
-        # index of uploaded recordings lets list views sort and page without keeping sessions.
-        self.session = Memo(self._session, 4 << 20, _session_cost)
-        self.room_sessions = Memo(self._room_sessions, 4 << 20, _ids_cost)
-        self.room_uploads = Memo(self._room_uploads, 32 << 20, _uploads_cost)
+        # long: an entry's cost counts its key (a client's id) and its value. They hold the
+        # open world only (no clock, no catalog), so every instant of this world shares them.
+        # A room's light index of uploading recordings lets list views sort and page without
+        # keeping sessions.
+        self.open_sessions = Memo(self._open_session, 4 << 20, _session_cost)
+        self.open_rooms = Memo(self._open_room, 4 << 20, _ids_cost)
+        self.open_uploads = Memo(self._open_uploads, 32 << 20, _uploads_cost)
+        self._pinned_uploads: dict[str, tuple[Upload, ...]] = {}
 
-    def _room_sessions(self, room_id: str) -> tuple[str, ...] | None:
+    def at(self, now: int, catalog: Catalog | None = None) -> World:
+        """This world at clock `now` (and with `catalog` instead of its own, if given)."""
+        other = copy.copy(self)
+        other.now = now
+        if catalog is not None:
+            other.catalog, other._pinned_uploads = catalog, {}
+        return other
+
+    # ---- the open world, clock-free -----------------------------------------------------
+
+    def _open_room(self, room_id: str) -> tuple[str, ...]:
+        rng = rng_for(self.seed, "room", room_id)
+        low, high = self.shape.sessions_per_room
+        return tuple(canonical_session_id(uuid4_from(rng)) for _ in range(rng.randint(low, high)))
+
+    def _open_session(self, session_id: str) -> Session:
+        return derive_session(self.seed, self.anchor, self.shape, self.pools, session_id)
+
+    def _open_uploads(self, room_id: str) -> tuple[Upload, ...]:
+        return _uploads(self._open_session(sid) for sid in self._open_room(room_id))
+
+    # ---- what a provider sees at `now` ---------------------------------------------------
+
+    def room_sessions(self, room_id: str) -> tuple[str, ...] | None:
         """The session ids of a room, oldest first; None when the room does not exist."""
         if room_id in self.catalog.rooms:
             return self.catalog.rooms[room_id]
         if self.catalog.closed:
             return None
-        rng = rng_for(self.seed, "room", room_id)
-        low, high = self.shape.sessions_per_room
-        return tuple(canonical_session_id(uuid4_from(rng)) for _ in range(rng.randint(low, high)))
+        return self.open_rooms(room_id)
 
-    def _room_uploads(self, room_id: str) -> tuple[tuple[int, str, str, int], ...]:
-        """(upload time, recording id, session id, index) of every uploaded recording of a room."""
-        found = []
-        for session_id in self.room_sessions(room_id) or ():
-            session = self._session(session_id)  # uncached: the index is what stays
-            if session is None:
-                continue
-            found += [(r.uploaded, r.id, session_id, r.index) for r in session.recordings
-                      if r.status == "UPLOADED" and r.uploaded is not None]  # fmt: skip
-        return tuple(found)
+    def room_uploads(self, room_id: str) -> tuple[Upload, ...]:
+        """(upload time, recording id, session id, index) of every recording of a room that
+        has uploaded by `now`."""
+        if room_id in self.catalog.rooms:
+            rows = self._pinned_uploads.get(room_id)
+            if rows is None:
+                plans = (self.catalog.sessions.get(s) for s in self.catalog.rooms[room_id])
+                rows = self._pinned_uploads[room_id] = _uploads(p for p in plans if p)
+        elif self.catalog.closed:
+            return ()
+        else:
+            rows = self.open_uploads(room_id)
+        if rows and max(rows)[0] > self.now:
+            return tuple(row for row in rows if row[0] <= self.now)
+        return rows
 
-    def _session(self, session_id: str) -> Session | None:
-        """A session by its canonical id; None when it does not exist (closed world)."""
-        if session_id in self.catalog.sessions:
-            return self.catalog.sessions[session_id]
-        if self.catalog.closed:
-            return None
-        return derive_session(self.seed, self.now, self.shape, self.pools, session_id)
+    def session(self, session_id: str) -> Session | None:
+        """A session by its canonical id, as it is at `now`; None when it does not exist."""
+        plan = self.catalog.sessions.get(session_id)
+        if plan is None:
+            if self.catalog.closed:
+                return None
+            plan = self.open_sessions(session_id)
+        return session_at(plan, self.now)
 
     def recording(self, rec_id: str) -> Recording | None:
-        """A recording by id: the one its id encodes, or (open world) a solo recording."""
+        """A recording by id, as it is at `now`: the one its id encodes, a scenario's, or (open
+        world) a solo recording."""
         try:
             session_key, index = split_recording_id(rec_id)
         except ValueError:  # not a world id: only a scenario (a recorded target) pins those
@@ -249,12 +248,37 @@ class World:
         for session in self.catalog.sessions.values():
             for rec in session.recordings:
                 if rec.id == rec_id:
-                    return rec
+                    return state_at(rec, self.now)
         if self.catalog.closed or index < 0:
             return None
         solo = session_id_from_any(f"solo:{rec_id}")
-        solo_session = derive_session(self.seed, self.now, self.shape, self.pools, solo, minimum=1)
-        return replace(solo_session.recordings[-1], id=rec_id)
+        plan = derive_session(self.seed, self.anchor, self.shape, self.pools, solo, minimum=1)
+        shown = session_at(plan, self.now).recordings
+        return replace(shown[-1], id=rec_id) if shown else None
+
+
+Upload = tuple[int, str, str, int]  # (upload time, recording id, session id, index)
+
+
+def _uploads(sessions: Iterable[Session | None]) -> tuple[Upload, ...]:
+    """The upload index rows of every recording of `sessions` that ends UPLOADED."""
+    found: list[Upload] = []
+    for session in sessions:
+        if session is not None:
+            found += [(r.uploaded, r.id, session.id, r.index) for r in session.recordings
+                      if r.status == "UPLOADED" and r.uploaded is not None]  # fmt: skip
+    return tuple(found)
+
+
+def session_at(plan: Session, now: int) -> Session:
+    """A session (whose recordings are whole lives) as it is at `now`: each recording in its
+    state then, those not yet invoked left out (they come last: recordings are in time order)."""
+    states = tuple(s for r in plan.recordings if (s := state_at(r, now)) is not None)
+    if len(states) == len(plan.recordings) and all(
+        a is b for a, b in zip(states, plan.recordings, strict=True)
+    ):
+        return plan
+    return replace(plan, recordings=states)
 
 
 _MISSING = object()
@@ -334,9 +358,14 @@ def _caller(rng: Any, pools: Pools) -> Caller:
 
 
 def derive_session(
-    seed: int, now: int, shape: WorldShape, pools: Pools, session_id: str, *, minimum: int = 0
+    seed: int, anchor: int, shape: WorldShape, pools: Pools, session_id: str, *, minimum: int = 0
 ) -> Session:
-    """The open-world session for an id: its recordings laid out in time, status from `now`."""
+    """The open-world session for an id: its recordings' whole lives, laid out around `anchor`.
+
+    The seeded stream is drawn as it was when the world knew only the instant `anchor`: what a
+    recording live then will do later (how it stops, its audio) comes from a side stream of its
+    own, so the world at `anchor` is byte-for-byte what it always was.
+    """
     rng = rng_for(seed, "session", session_id)
     live = rng.random() < shape.live_fraction
     low, high = shape.recordings_per_session
@@ -351,24 +380,27 @@ def derive_session(
         offset += delay + duration + _int(rng, 15, 1200)
     span = offset
     if live and span > 120:
-        # Live, yet its first recording was invoked by `now`: a session never lists empty
+        # Live, yet its first recording was invoked by `anchor`: a session never lists empty
         # while its shape promises recordings (span - 30 >= first offset + 31 by construction).
         first = plan[0][0] if plan else 0
-        created = now - _int(rng, max(60, first), span - 30)
+        created = anchor - _int(rng, max(60, first), span - 30)
     else:
-        created = now - span - _int(rng, 3600, shape.history_days * 86400)
+        created = anchor - span - _int(rng, 3600, shape.history_days * 86400)
     host = _caller(rng, pools)
     masked = uuid.UUID(canonical_session_id(session_id)).int ^ _MASK
     recordings: list[Recording] = []
     for index, (invoke_at, delay, duration) in enumerate(plan):
         invoked = created + invoke_at
-        if invoked > now and len(recordings) >= minimum:
-            break
-        invoked = min(invoked, now)
         rec_id = _recording_id(masked, index)
+        source, later = rng, None
+        if invoked > anchor:
+            if len(recordings) < minimum:
+                invoked = anchor
+            else:  # invoked after the anchor: all of it from its own stream
+                source = later = rng_for(seed, "later", rec_id)
         recordings.append(
-            _recording(rng, pools, now, shape, session_id, rec_id, index, invoked, delay, duration,
-                       host)
+            _recording(source, later or rng_for(seed, "later", rec_id), pools, anchor, shape,
+                       session_id, rec_id, index, invoked, delay, duration, host)
         )  # fmt: skip
     return Session(
         id=session_id,
@@ -380,11 +412,13 @@ def derive_session(
 
 
 def _recording(
-    rng: Any, pools: Pools, now: int, shape: WorldShape, session_id: str, rec_id: str,
-    index: int, invoked: int, delay: int, duration: int, host: Caller,
+    rng: Any, later: Any, pools: Pools, anchor: int, shape: WorldShape, session_id: str,
+    rec_id: str, index: int, invoked: int, delay: int, duration: int, host: Caller,
 ) -> Recording:  # fmt: skip
-    started: int | None = invoked + delay
-    stopped: int | None = invoked + delay + duration
+    """One recording's whole life. `rng` draws what the instant `anchor` shows, `later` what
+    only the future shows (see derive_session)."""
+    started = invoked + delay
+    stopped = invoked + delay + duration
     upload_secs = 5 + duration // 30
     errored = rng.random() < shape.error_fraction
     bitrate = _int(rng, 90_000, 420_000)  # bytes per second of video
@@ -400,27 +434,20 @@ def _recording(
         "description": _pick(rng, pools.sentences),
         "extra": _extra(_pick(rng, pools.words), _int(rng, 2019, 2026)),
     }
-    assert started is not None and stopped is not None
-    if started > now:
-        return Recording(status="INVOKED", **base)
-    if stopped > now:
-        status = "PAUSED" if rng.random() < 0.25 else "RECORDING"
-        return Recording(status=status, started=started, **base)
-    stop_reason = "ALL_PEERS_LEFT" if rng.random() < 0.3 else "API_CALL"
+    pauses: tuple[tuple[int, int | None], ...] = ()
+    if started <= anchor < stopped and rng.random() < 0.25:  # paused at the anchor
+        pauses = ((started + (anchor - started) // 2, anchor + 1 + (stopped - anchor - 1) // 2),)
+    stop_source = rng if stopped <= anchor else later
+    stop_reason = "ALL_PEERS_LEFT" if stop_source.random() < 0.3 else "API_CALL"
     stopper = None if stop_reason == "ALL_PEERS_LEFT" else host
     if errored:
-        return Recording(
-            status="ERRORED", started=started, stopped=stopped, stop_reason="INTERNAL_ERROR", **base
-        )
-    if stopped + upload_secs > now:
-        return Recording(
-            status="UPLOADING", started=started, stopped=stopped, stop_reason=stop_reason,
-            stopped_by=stopper, **base,
-        )  # fmt: skip
+        return Recording(status="ERRORED", started=started, stopped=stopped,
+                         stop_reason="INTERNAL_ERROR", pauses=pauses, **base)  # fmt: skip
+    audio_source = rng if stopped + upload_secs <= anchor else later
     return Recording(
         status="UPLOADED", started=started, stopped=stopped, uploaded=stopped + upload_secs,
-        size=duration * bitrate, audio_size=duration * _int(rng, 12_000, 20_000),
-        stop_reason=stop_reason, stopped_by=stopper, **base,
+        size=duration * bitrate, audio_size=duration * _int(audio_source, 12_000, 20_000),
+        stop_reason=stop_reason, stopped_by=stopper, pauses=pauses, **base,
     )  # fmt: skip
 
 

@@ -175,10 +175,10 @@ def test_world_caches_are_bounded_by_bytes_not_entries() -> None:
     for i in range(400):
         world.room_sessions(f"{i}-" + "x" * 900_000)  # too big to keep: computed, not cached
         world.room_sessions(f"room-{i}-" + "y" * 20_000)
-    for memo in (world.room_sessions, world.room_uploads, world.session):
+    for memo in (world.open_rooms, world.open_uploads, world.open_sessions):
         assert memo.size <= memo.max_bytes
         assert sum(len(key) for key in memo.entries) <= memo.max_bytes
-    assert world.room_sessions.entries  # small ids are still cached
+    assert world.open_rooms.entries  # small ids are still cached
 
 
 def test_memo_keeps_the_most_recent_entries_within_its_budget() -> None:

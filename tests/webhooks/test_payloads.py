@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from tests.webhooks.timelines import VIEW, errored, timelines, uploaded
 
+from recmock.lifecycle import Timeline
 from recmock.webhooks import cloudflare, compact, plugnmeet, schema, zoom
-from recmock.webhooks.timeline import Timeline
 
 ORDER = ["INVOKED", "RECORDING", "PAUSED", "UPLOADING", "UPLOADED", "ERRORED"]
 KEY = cloudflare.generate_key()

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
+from recmock.lifecycle import Timeline
 from recmock.providers.base import Credentials, View
-from recmock.webhooks.timeline import Timeline
 from recmock.world import World
 
 WORLD = World(seed=7)
@@ -33,7 +33,7 @@ def uploaded(pauses: int = 0) -> Timeline:
     step = (rec.stopped - rec.started) // (2 * pauses + 1) if pauses else 0
     spans = tuple((rec.started + (2 * i + 1) * step, rec.started + (2 * i + 2) * step)
                   for i in range(pauses))  # fmt: skip
-    return Timeline(rec, spans)
+    return Timeline(replace(rec, pauses=spans))
 
 
 def errored() -> Timeline:
@@ -54,4 +54,4 @@ def timelines(draw: st.DrawFn) -> Timeline:
     assert rec.started is not None and rec.stopped is not None
     cuts = sorted(draw(st.lists(st.integers(rec.started, rec.stopped), max_size=6)))
     cuts = cuts[: len(cuts) // 2 * 2]
-    return Timeline(rec, tuple(zip(cuts[::2], cuts[1::2], strict=True)))
+    return Timeline(replace(rec, pauses=tuple(zip(cuts[::2], cuts[1::2], strict=True))))

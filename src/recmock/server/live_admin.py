@@ -27,6 +27,7 @@ import httpx
 
 from recmock.clock import parse_time
 from recmock.generate import rfc3339
+from recmock.lifecycle import Transition
 from recmock.providers.base import Credentials, View
 from recmock.state.interface import DEFAULT_SESSION
 from recmock.webhooks import Message, cloudflare, compact, plugnmeet, schema, zoom
@@ -46,7 +47,6 @@ from recmock.webhooks.live import (
     target_problem,
     world_at,
 )
-from recmock.webhooks.timeline import Transition
 from recmock.world import World
 
 Reply = tuple[int, Any]

@@ -1,6 +1,6 @@
 """Webhooks as each provider sends them: payloads, headers and signatures, with no I/O.
 
-A recording's `Timeline` (recmock.webhooks.timeline) yields its transitions; each provider
+A recording's `Timeline` (recmock.lifecycle) yields its transitions; each provider
 module turns one transition into a `Message` (the exact body bytes and headers it would POST),
 and `recmock.webhooks.schema` checks every body against the `webhooks` section of the
 provider's spec. Delivery (queues, retries, HTTP) lives at the edges: recmock.webhooks.delivery.

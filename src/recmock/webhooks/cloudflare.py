@@ -21,10 +21,10 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from recmock.lifecycle import Timeline, Transition, state_after
 from recmock.providers.base import View
 from recmock.providers.cloudflare import render
 from recmock.webhooks import Message, compact
-from recmock.webhooks.timeline import Timeline, Transition, state_after
 
 EVENT = "recording.statusUpdate"
 PUBLIC_KEY_PATH = "/.well-known/webhooks.json"

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from recmock.webhooks.timeline import Timeline, Transition
+from recmock.lifecycle import Timeline, Transition
 from recmock.world import (
     Caller,
     Catalog,
@@ -115,8 +115,9 @@ class Started:
             started_by=HOST,
             stopped_by=HOST if ok else None,
             title="Started through the recmock admin API",
+            pauses=spans,
         )
-        return Timeline(final, spans)
+        return Timeline(final)
 
     def to_json(self) -> dict[str, Any]:
         """The stored form."""
@@ -225,18 +226,17 @@ def running(at: int, speed: float, wall: float) -> Any:
 
 
 def world_at(base: World, now: int, started: list[Started]) -> World:
-    """`base` at clock `now`, with every started recording as it is at `now`."""
+    """`base` at clock `now`, with every started recording (the world shows each as it is)."""
     sessions = dict(base.catalog.sessions)
     rooms = {room: tuple(ids) for room, ids in base.catalog.rooms.items()}
     for item in started:
-        state = item.timeline().state_at(now)
-        if state is None:
-            continue
+        final = item.timeline().final
         name = f"QA recording {item.session_id[:8]}"
-        sessions[item.session_id] = Session(item.session_id, item.invoked, name, (state,), HOST)
+        sessions[item.session_id] = Session(item.session_id, item.invoked, name, (final,), HOST)
         rooms[item.room_id] = (*rooms.get(item.room_id, ()), item.session_id)
-    catalog = Catalog(rooms=rooms, sessions=sessions, closed=base.catalog.closed)
-    return World(seed=base.seed, now=now, shape=base.shape, catalog=catalog)
+    if not started:
+        return base.at(now)
+    return base.at(now, Catalog(rooms=rooms, sessions=sessions, closed=base.catalog.closed))
 
 
 def crossed(started: list[Started], before: int, after: int) -> list[tuple[Started, Transition]]:

@@ -21,8 +21,8 @@ from typing import Any
 import jwt
 
 import recmock.auth  # noqa: F401  (silences PyJWT's key-length warning for demo secrets)
+from recmock.lifecycle import Timeline, Transition, state_after
 from recmock.webhooks import Message, compact
-from recmock.webhooks.timeline import Timeline, Transition, state_after
 
 EVENTS = {
     "started": "start_recording",

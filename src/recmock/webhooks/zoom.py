@@ -14,10 +14,10 @@ import hashlib
 import hmac
 from typing import Any
 
+from recmock.lifecycle import Timeline, Transition, state_after
 from recmock.providers.base import View, rfc3339
 from recmock.providers.zoom import download_token, participant_files, recording_files
 from recmock.webhooks import Message, compact
-from recmock.webhooks.timeline import Timeline, Transition, state_after
 from recmock.world import zoom_session_id
 
 DEFAULT_SECRET = "demo-webhook-secret"  # --zoom-webhook-secret; a demo value, like the others
