@@ -94,6 +94,7 @@ class Model:
         self.values: dict[tuple[str, str], Any] = {}
         self.counters: dict[tuple[str, str], int] = {}
         self.journals: dict[str, list[Any]] = {}
+        self.logs: dict[str, list[list[Any]]] = {}  # shared logs: of no session, never reset
 
     def apply(self, op: tuple[Any, ...]) -> Any:
         kind, session, *rest = op
@@ -111,6 +112,12 @@ class Model:
             return self.journals.get(session, [])
         elif kind == "clear":
             self.journals.pop(session, None)
+        elif kind == "append":  # `session` is the log's name
+            kept = self.logs.setdefault(session, [])
+            kept.append([len(kept) + 1, rest[0]])
+            return len(kept)
+        elif kind == "log":
+            return [entry for entry in self.logs.get(session, []) if entry[0] > rest[0]]
         elif kind == "reset":
             self.values = {k: v for k, v in self.values.items() if k[0] != session}
             self.counters = {k: v for k, v in self.counters.items() if k[0] != session}
@@ -132,12 +139,17 @@ def run(state: State, op: tuple[Any, ...]) -> Any:
         return [list(e) for e in state.journal(session)]
     if kind == "clear":
         return state.clear_journal(session)
+    if kind == "append":
+        return state.append(session, rest[0])
+    if kind == "log":
+        return [list(entry) for entry in state.log(session, rest[0])]
     return state.reset(session)
 
 
 SESSIONS = st.sampled_from([DEFAULT_SESSION, "ci-1", "dev.2"])
 KEYS = st.sampled_from(["scenario", "clock"])
 VALUES = st.one_of(st.text(max_size=8), st.integers(-5, 5), st.dictionaries(KEYS, st.booleans()))
+LOGS = st.sampled_from(["deliveries", "redeliveries"])
 ENTRY_TIME = iter(range(10**9))  # journal times that only grow, so order is unambiguous
 
 
@@ -157,6 +169,8 @@ OPS = st.lists(
         st.tuples(st.just("journal"), SESSIONS),
         st.tuples(st.just("clear"), SESSIONS),
         st.tuples(st.just("reset"), SESSIONS),
+        st.tuples(st.just("append"), LOGS, VALUES),
+        st.tuples(st.just("log"), LOGS, st.integers(0, 4)),
     ),
     max_size=30,
 )
@@ -172,7 +186,7 @@ def check_against_model(handles: list[State], ops: list[tuple[Any, ...]]) -> Non
         if op[0] in ("journal", "clear", "reset"):
             time.sleep(handle.lag)  # what the admin API waits: other handles' buffers are out
         got, wanted = run(handle, op), model.apply(op)
-        if op[0] in ("get", "count", "journal"):
+        if op[0] in ("get", "count", "journal", "append", "log"):
             assert got == wanted, op
         if op[0] in ("put", "reset"):
             for other, seen in zip(handles, before, strict=True):

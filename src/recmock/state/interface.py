@@ -6,9 +6,10 @@ failure counters and the journal of every session are here, so that every worker
 deterministic data (worlds, the reply cache) stays per process; the reply cache is dropped
 whenever `version()` changes.
 
-Room for what comes next without new methods: the world clock is a per-session value
-(`put(session, "clock", {...})`), as is a webhook target; a webhook delivery queue would be the
-one addition (`push`/`take_due` on a named list), with the same session scoping and eviction.
+The world clock is a per-session value (`put(session, "clock", {...})`), as are webhook
+targets; "only one process sends this event" is a claim on a counter (`count(...) == 0`). Shared
+logs (`append`/`log`) are the one thing outside sessions: the webhook delivery log of every
+worker and replica, bounded to LOG_SIZE entries each and never reset with a session.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ SESSION_QUERY = "__session"
 SESSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MAX_SESSIONS = 256  # least recently used sessions beyond this are forgotten
 JOURNAL_SIZE = 500  # entries kept per session
+LOG_SIZE = 10_000  # entries kept per shared log (the oldest dropped first)
 ACTIVE = "scenario"  # the value holding a session's active scenario
 
 # (time, method, path, query, status, operation or None, scenario, problems, cached)
@@ -71,6 +73,16 @@ class State(Protocol):
 
     def count(self, session: str, key: str) -> int:
         """The next position (0, 1, 2, ...) of a seeded sequence, atomic across processes."""
+        ...
+
+    def append(self, name: str, item: Any) -> int:
+        """Append a JSON `item` to the shared log `name` (of no session: one for every process)
+        and return its position: 1, 2, ... in the order of appending, never reused, so it can be
+        an id. The newest LOG_SIZE entries are kept. Written at once (no `lag`)."""
+        ...
+
+    def log(self, name: str, after: int = 0) -> list[tuple[int, Any]]:
+        """The kept entries of the shared log `name` after position `after`, oldest first."""
         ...
 
     def record(self, session: str, entry: JournalEntry) -> None:

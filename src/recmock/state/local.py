@@ -1,10 +1,11 @@
 """The state shared by the workers of `--workers N` on one machine: SQLite plus one mapped page.
 
 SQLite in WAL mode (a file in a private temp directory the parent creates and removes) holds
-values, counters, sessions and the journal; it serialises writers across processes and lets
-readers run beside them. The version lives in a separate 8-byte memory-mapped file, so the
-per-request check is one memory read instead of a query; it is incremented under `flock` after
-the change it announces is committed, so whoever sees the new number reads the new state.
+values, counters, sessions, the journal and the shared logs; it serialises writers across
+processes and lets readers run beside them. The version lives in a separate 8-byte memory-mapped
+file, so the per-request check is one memory read instead of a query; it is incremented under
+`flock` after the change it announces is committed, so whoever sees the new number reads the new
+state.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, sessio
                                     entry BLOB);
 CREATE INDEX IF NOT EXISTS journal_by_session ON journal (session, id);
 CREATE TABLE IF NOT EXISTS sessions (name TEXT PRIMARY KEY, used REAL);
+CREATE TABLE IF NOT EXISTS logs (name TEXT, pos INTEGER, item BLOB, PRIMARY KEY (name, pos));
 """
 VERSION_FILE = "version"
 DATABASE = "state.db"
@@ -119,6 +121,31 @@ class LocalState(SharedState):
             ).fetchone()
             self._touch(session)
         return int(n) - 1
+
+    @store_call
+    def append(self, name: str, item: Any) -> int:
+        with self._lock, self._db:
+            self._db.execute("BEGIN IMMEDIATE")  # writers in turn: positions are never shared
+            (last,) = self._db.execute(
+                "SELECT COALESCE(MAX(pos), 0) FROM logs WHERE name = ?", (name,)
+            ).fetchone()  # the newest entry is always kept, so a position is never reused
+            position = int(last) + 1
+            self._db.execute(
+                "INSERT INTO logs VALUES (?, ?, ?)", (name, position, orjson.dumps(item))
+            )
+            self._db.execute(
+                "DELETE FROM logs WHERE name = ? AND pos <= ?", (name, position - self.log_size)
+            )
+        return position
+
+    @store_call
+    def log(self, name: str, after: int = 0) -> list[tuple[int, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT pos, item FROM logs WHERE name = ? AND pos > ? ORDER BY pos",
+                (name, after),
+            ).fetchall()
+        return [(int(position), orjson.loads(raw)) for position, raw in rows]
 
     def _append(self, batch: list[tuple[str, JournalEntry]]) -> None:
         with self._db:

@@ -6,7 +6,15 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from recmock.state.interface import DEFAULT_SESSION, JOURNAL_SIZE, MAX_SESSIONS, JournalEntry
+import orjson
+
+from recmock.state.interface import (
+    DEFAULT_SESSION,
+    JOURNAL_SIZE,
+    LOG_SIZE,
+    MAX_SESSIONS,
+    JournalEntry,
+)
 
 
 @dataclass
@@ -20,11 +28,14 @@ class MemoryState:
     """`State` in this process's memory; sessions beyond `max_sessions` are evicted LRU."""
 
     lag = 0.0
+    log_size = LOG_SIZE
 
     def __init__(self, max_sessions: int = MAX_SESSIONS) -> None:
         self.max_sessions = max_sessions
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
         self._version = 0
+        self._logs: dict[str, deque[tuple[int, bytes]]] = {}  # kept as JSON, as the stores do
+        self._log_ends: dict[str, int] = {}
 
     def _session(self, name: str) -> _Session:
         found = self._sessions.get(name)
@@ -53,6 +64,21 @@ class MemoryState:
         position = counters.get(key, 0)
         counters[key] = position + 1
         return position
+
+    def append(self, name: str, item: Any) -> int:
+        position = self._log_ends.get(name, 0) + 1
+        self._log_ends[name] = position
+        kept = self._logs.setdefault(name, deque(maxlen=self.log_size))
+        kept.append((position, orjson.dumps(item)))
+        return position
+
+    def log(self, name: str, after: int = 0) -> list[tuple[int, Any]]:
+        newer = []
+        for position, raw in reversed(self._logs.get(name, ())):
+            if position <= after:
+                break
+            newer.append((position, orjson.loads(raw)))
+        return newer[::-1]
 
     def record(self, session: str, entry: JournalEntry) -> None:
         self._session(session).journal.append(entry)

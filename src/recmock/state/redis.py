@@ -2,7 +2,9 @@
 
 Layout under the `recmock:` prefix: `version` (a counter), and per session `s:NAME:values`
 (hash of JSON values), `s:NAME:counters` (hash, HINCRBY), `s:NAME:journal` (a list trimmed to
-JOURNAL_SIZE); `sessions` is a sorted set by last use, for eviction. A request never waits for
+JOURNAL_SIZE); `sessions` is a sorted set by last use, for eviction. A shared log is `log:NAME`, a
+sorted set scored by position, with its last position in `log:NAME:end`; one Lua script appends,
+so positions are handed out and stored in one atomic step. A request never waits for
 Redis unless it advances a failure counter: a background thread polls `version` and writes the
 buffered journal in one pipelined round trip per tick (pub/sub would notice changes no sooner
 than a 5 ms poll and needs reconnect handling; a GET per tick costs Redis nothing).
@@ -29,6 +31,12 @@ from recmock.state.shared import SharedState, store_call
 PREFIX = "recmock:"
 VERSION = PREFIX + "version"
 SESSIONS = PREFIX + "sessions"
+APPEND = """
+local n = redis.call('INCR', KEYS[1])
+redis.call('ZADD', KEYS[2], n, n .. ' ' .. ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', n - tonumber(ARGV[2]))
+return n
+"""
 
 
 def _keys(session: str) -> tuple[str, str, str]:
@@ -45,6 +53,7 @@ class RedisState(SharedState):
         try:  # short timeouts: a request must not hang for long on a lost Redis
             self._redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
             self._version = int(self._redis.get(VERSION) or 0)
+            self._append_script = self._redis.register_script(APPEND)
         except (redis.RedisError, ValueError) as exc:
             raise ConfigError(f"--state {redact_url(url)}: cannot use Redis: {exc}") from None
         self._start()
@@ -83,6 +92,22 @@ class RedisState(SharedState):
     @store_call
     def count(self, session: str, key: str) -> int:
         return int(self._redis.hincrby(_keys(session)[1], key, 1)) - 1
+
+    @store_call
+    def append(self, name: str, item: Any) -> int:
+        keys = [f"{PREFIX}log:{name}:end", f"{PREFIX}log:{name}"]
+        return int(self._append_script(keys=keys, args=[orjson.dumps(item), self.log_size]))
+
+    @store_call
+    def log(self, name: str, after: int = 0) -> list[tuple[int, Any]]:
+        members: list[bytes] = self._redis.zrangebyscore(  # type: ignore[assignment]
+            f"{PREFIX}log:{name}", f"({after}", "+inf"
+        )
+        entries = []
+        for member in members:
+            position, raw = member.split(b" ", 1)
+            entries.append((int(position), orjson.loads(raw)))
+        return entries
 
     def _append(self, batch: list[tuple[str, JournalEntry]]) -> None:
         by_session: dict[str, list[bytes]] = {}

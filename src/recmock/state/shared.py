@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from recmock.state.interface import MAX_SESSIONS, JournalEntry, StateUnavailable
+from recmock.state.interface import LOG_SIZE, MAX_SESSIONS, JournalEntry, StateUnavailable
 
 INTERVAL = 0.005  # seconds between background flushes (and, for Redis, version polls)
 log = logging.getLogger("recmock.state")
@@ -28,9 +28,9 @@ def store_call(method: Method) -> Method:
     """Turn the store's own errors (`errors` of the backend) into StateUnavailable."""
 
     @functools.wraps(method)
-    def call(self: SharedState, *args: Any) -> Any:
+    def call(self: SharedState, *args: Any, **kwargs: Any) -> Any:
         try:
-            return method(self, *args)
+            return method(self, *args, **kwargs)
         except self.errors as exc:
             raise StateUnavailable(f"state store {self.name} unavailable: {exc}") from None
 
@@ -43,6 +43,7 @@ class SharedState(ABC):
     lag = 4 * INTERVAL + 0.01  # a change is everywhere within a few ticks, scheduling included
     errors: tuple[type[BaseException], ...] = ()  # what the store raises when it fails
     name = "store"  # for messages (never with a password)
+    log_size = LOG_SIZE  # entries kept per shared log (tests lower it)
 
     def __init__(self, max_sessions: int = MAX_SESSIONS) -> None:
         self.max_sessions = max_sessions
@@ -64,6 +65,12 @@ class SharedState(ABC):
 
     @abstractmethod
     def _write(self, session: str, key: str, value: Any) -> None: ...
+
+    @abstractmethod
+    def append(self, name: str, item: Any) -> int: ...
+
+    @abstractmethod
+    def log(self, name: str, after: int = 0) -> list[tuple[int, Any]]: ...
 
     @abstractmethod
     def _append(self, batch: list[tuple[str, JournalEntry]]) -> None:
