@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from recmock.clock import MAX_LIFETIME, MAX_LIFETIME_DAYS
+from recmock.providers.fields import PROVIDER_FIELDS
 
 TIME: dict[str, Any] = {"type": ["integer", "string"], "description": "unix s, RFC 3339 or now-2h"}
 RANGE: dict[str, Any] = {
@@ -45,8 +46,7 @@ RECORDING: dict[str, Any] = {
             "type": "object",
             "description": "fields a provider renders verbatim (what `recmock record` saw)",
             "additionalProperties": False,
-            "properties": {p: {"type": "object"} for p in
-                           ("plugnmeet", "signalwire", "zoom", "cloudflare")},
+            "properties": PROVIDER_FIELDS,
         },
     },
 }  # fmt: skip
@@ -132,5 +132,11 @@ SCENARIO_SCHEMA: dict[str, Any] = {
             },
         },
         "overrides": {"type": "array", "items": OVERRIDE},
+        "webhook_faults": {
+            "type": "array",
+            "uniqueItems": True,
+            "items": {"enum": ["duplicate", "out_of_order"]},
+            "description": "every event of a declared recording twice; or newest first",
+        },
     },
 }

@@ -91,6 +91,7 @@ class Scenario:
     shape: WorldShape
     catalog: Catalog
     overrides: tuple[Override, ...] = ()
+    webhook_faults: tuple[str, ...] = ()  # what receivers of its declared recordings survive
 
     def world(self, default_seed: int, default_now: int) -> World:
         """The world this scenario serves; the server's seed and clock fill what it leaves open."""
@@ -202,6 +203,7 @@ def load_scenario(
         shape,
         catalog,
         overrides,
+        tuple(raw.get("webhook_faults", ())),
     )
 
 

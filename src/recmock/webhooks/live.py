@@ -90,6 +90,11 @@ class Started:
     # move delivers this recording's events newest first
 
     @property
+    def providers(self) -> tuple[str, ...]:
+        """Who sends its events: the provider it was started on."""
+        return (self.provider,)
+
+    @property
     def recording_id(self) -> str:
         """Index 0 of its own session: world.recording(id) finds it."""
         return recording_id(self.session_id, 0)
@@ -239,9 +244,43 @@ def world_at(base: World, now: int, started: list[Started]) -> World:
     return base.at(now, Catalog(rooms=rooms, sessions=sessions, closed=base.catalog.closed))
 
 
-def crossed(started: list[Started], before: int, after: int) -> list[tuple[Started, Transition]]:
+@dataclass(frozen=True)
+class Declared:
+    """A recording a scenario file declares: it fires to every provider that has a target
+    (each provider's view of the one world), with the scenario's `webhook_faults`."""
+
+    final: Recording
+    room_id: str
+    faults: tuple[str, ...] = ()
+    providers: tuple[str, ...] = SENDERS
+
+    @property
+    def recording_id(self) -> str:
+        """The declared id."""
+        return self.final.id
+
+    def timeline(self) -> Timeline:
+        """Its whole life, as the scenario declares it."""
+        return Timeline(self.final)
+
+
+Source = Started | Declared
+
+
+def declared(world: World, faults: tuple[str, ...] = ()) -> list[Declared]:
+    """Every recording `world`'s scenario declares, with the room its plugNmeet events name.
+    The open world's own recordings are endless and fire nothing."""
+    rooms = {sid: room for room, ids in world.catalog.rooms.items() for sid in ids}
+    return [
+        Declared(rec, rooms.get(session.id, session.id), faults)
+        for session in world.catalog.sessions.values()
+        for rec in session.recordings
+    ]
+
+
+def crossed(started: list[Source], before: int, after: int) -> list[tuple[Source, Transition]]:
     """Every transition a clock move from `before` to `after` crosses, in time order."""
-    found = []
+    found: list[tuple[Source, Transition]] = []
     for item in started:
         moved = item.timeline().crossed(before, after)
         if "out_of_order" in item.faults:
