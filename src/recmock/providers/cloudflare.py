@@ -9,12 +9,12 @@ from typing import Any
 
 from recmock.generate import REGIONS
 from recmock.providers.base import FOREVER, Provider, Reply, View, rfc3339
+from recmock.providers.fields import CLOUDFLARE_TIMES as TIMES
 from recmock.specs import Operation
 from recmock.validation import Issue, Parsed, RawRequest
 from recmock.world import Caller, Recording, stable_choice
 
 ACCOUNT = re.compile(r"^[0-9a-f]{32}$")
-TIMES = ("invoked_time", "started_time", "stopped_time")
 FRACTION = re.compile(r"^\.[0-9]{1,9}$")
 STORAGE_TYPES = ("aws", "azure", "digitalocean", "gcs")
 

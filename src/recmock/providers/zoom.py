@@ -182,8 +182,8 @@ def participant_files(view: View, rec: Recording) -> list[dict[str, Any]]:
     assert rec.started is not None and rec.stopped is not None and rec.audio_size is not None
     count = 1 + rec.index % 3
     pinned = (rec.provider_fields.get("zoom") or {}).get("participants")
-    if isinstance(pinned, list):  # the recorded target's participant file ids, up to Zoom's 3
-        count = min(len(pinned), 3)
+    if isinstance(pinned, list):  # the recorded target's participant file ids
+        count = len(pinned)
     names = view.world.pools.names
     out = []
     for n in range(count):

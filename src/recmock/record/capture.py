@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from recmock.providers.fields import CLOUDFLARE_TIMES as TIMES  # to the millisecond
 from recmock.world import canonical_session_id
 
 Json = Any
 SIGNALWIRE_STATUS = {"recording": "RECORDING", "paused": "PAUSED", "processing": "UPLOADING",
                      "completed": "UPLOADED", None: "ERRORED"}  # fmt: skip
 CLOUDFLARE_STATUSES = ("INVOKED", "RECORDING", "PAUSED", "UPLOADING", "UPLOADED", "ERRORED")
-TIMES = ("invoked_time", "started_time", "stopped_time")  # Cloudflare's, to the millisecond
 _FRACTION = re.compile(r"(\.[0-9]{1,9})Z$")
 REASONS = {"start_reason": ("API_CALL", "RECORD_ON_START"),
            "stop_reason": ("API_CALL", "INTERNAL_ERROR", "ALL_PEERS_LEFT")}  # fmt: skip
