@@ -44,7 +44,7 @@ def test_every_shipped_scenario_loads_and_passes_check() -> None:
 
 BROKEN = [
     ("wrong-field", "name: wrong-field\nwold: {}\n", ":2: wold: Additional properties",
-     "expected one of ['description', 'name', 'now', 'overrides', 'seed', 'world']"),
+     "expected one of ['description', 'name', 'now', 'overrides', 'seed', 'webhook_faults', 'world']"),
     ("wrong-type", "name: wrong-type\nseed: lots\n", ":2: seed: expected integer", "'lots'"),
     ("bad-status", "name: bad-status\nworld:\n  sessions:\n    - recordings:\n        - {status: DONE}\n",
      ":5: world.sessions[0].recordings[0].status: expected one of", "'DONE'"),
@@ -176,3 +176,58 @@ def test_a_pinned_start_reason_names_a_caller_only_for_api_calls(
     (session,) = scenario.catalog.sessions.values()
     assert (session.recordings[0].started_by is None) == (reason == "RECORD_ON_START")
     assert check_scenario(scenario, SPECS) == []
+
+
+def test_the_readme_timeline_error_is_what_check_says(tmp_path: Path) -> None:
+    """The README quotes the message a contradicted status gets; it must stay the real one."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    recording = readme.split(
+        "A status the times contradict is an error at its line: the recording\n`"
+    )[1].split("`")[0]
+    quoted = " ".join(readme.split("` gives\n`live.yaml:")[1].split("`")[0].split())
+    path = write(
+        tmp_path,
+        "live",
+        f"""
+        name: live
+        now: 2025-11-24T16:00:00Z
+        world:
+          rooms:
+            r:
+              - created: now-1h
+                recordings:
+                  - {{status: UPLOADED, invoked: now-50m}}
+                  - {recording}
+        """,
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, OPERATIONS)
+    # The file here starts with a blank line: the recording is on line 10, not the README's 9.
+    line, _, message = quoted.partition(": ")
+    assert str(caught.value).endswith(f"live.yaml:{int(line) + 1}: {message}"), str(caught.value)
+
+
+def test_a_future_timeline_moves_on_and_its_state_at_now_is_the_status(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "moving",
+        """
+        name: moving
+        now: 2025-11-24T16:00:00Z
+        world:
+          sessions:
+            - created: now-1h
+              recordings:
+                - {status: RECORDING, invoked: now-5m, stopped: now+2m}
+                - {invoked: now+3m, stopped: now+5m, outcome: errored}
+        """,
+    )
+    scenario = load_scenario(path, OPERATIONS)
+    (session,) = scenario.catalog.sessions.values()
+    first, second = session.recordings
+    assert (first.status, first.uploaded) == ("UPLOADED", first.stopped + 30)  # type: ignore[operator]
+    assert second.status == "ERRORED" and second.stop_reason == "INTERNAL_ERROR"
+    world = scenario.world(0, 1_764_000_000)
+    assert [r.status for r in world.session(session.id).recordings] == ["RECORDING"]  # type: ignore[union-attr]
+    later = world.at(1_764_000_000 + 600).session(session.id)
+    assert [r.status for r in later.recordings] == ["UPLOADED", "ERRORED"]  # type: ignore[union-attr]
