@@ -97,3 +97,62 @@ def test_zoom_files_become_one_recording_per_mp4_span_with_its_audio() -> None:
     assert all(
         "id" not in r for r in session["recordings"]
     )  # Zoom shows none: the loader derives them
+
+
+def test_dropped_secrets_are_named_never_kept() -> None:
+    dropped: set[str] = set()
+    body = {"password": "pw-1", "data": [{"download_access_token": "t-2", "id": "r"}]}
+    out = scrub_json(body, Faker(), dropped=dropped)
+    assert dropped == {"password", "download_access_token"}
+    assert "pw-1" not in str(out) and "t-2" not in str(out) and out["data"] == [{"id": "r"}]
+
+
+@given(st.lists(st.lists(st.sampled_from(["M4A", "TIMELINE", "CHAT"]), max_size=3), min_size=1,
+                max_size=4))  # fmt: skip
+def test_zoom_files_keep_their_ids_and_list_order_over_the_recordings(
+    extras: list[list[str]],
+) -> None:
+    """Chronological MP4s, each followed by other files: the recordings' pinned files, read in
+    recording order, are the target's list again, and each M4A of an MP4's span is its audio."""
+    files = []
+    for part, kinds in enumerate(extras):
+        span = {"recording_start": f"2026-01-01T0{part}:00:00Z",
+                "recording_end": f"2026-01-01T0{part}:30:00Z"}  # fmt: skip
+        for n, kind in enumerate(["MP4", *kinds]):
+            files.append({**span, "id": f"f{part}-{n}", "file_type": kind, "file_size": 10 + n})
+    body = {"session_id": "c3RhbmR1cA==", "recording_files": files}
+    doc = scenario_document(
+        "z", catalog_of([Captured("zoom", "listSessionRecordings", {}, body)]), 0
+    )
+    (session,) = doc["world"]["rooms"]["room-c3RhbmR1"]
+    pinned = [f["id"] for r in session["recordings"] for f in r["provider_fields"]["zoom"]["files"]]
+    assert pinned == [f["id"] for f in files]
+    assert len(session["recordings"]) == len(extras)
+    for recording, kinds in zip(session["recordings"], extras, strict=True):
+        audio = [10 + n + 1 for n, kind in enumerate(kinds) if kind == "M4A"]
+        assert recording.get("audio_size") == (audio[-1] if audio else None)
+
+
+def test_plugnmeet_lists_become_records_under_their_rooms_with_the_targets_record_ids() -> None:
+    sid = "3f1d2c4b-8a7e-4b21-9c55-0d6e7f8a9b10"
+    row = {"room_id": "sales-weekly", "room_sid": sid, "file_path": "rec/a.mp4",
+           "room_creation_time": "1793606400"}  # fmt: skip
+    listed = [
+        {**row, "record_id": f"{sid}-1", "file_size": 1.572864e07, "creation_time": "1793607420"},
+        {**row, "record_id": f"{sid}-2", "file_size": 4096, "creation_time": "1793608800",
+         "metadata": {"title": "Alex Berg 1a2b"}},
+    ]  # fmt: skip
+    body = {"status": True, "result": {"total_recordings": "2", "recordings_list": listed}}
+    capture = Captured("plugnmeet", "fetchRecordings", {}, body)
+    doc = scenario_document("p", catalog_of([capture]), 0)
+    (session,) = doc["world"]["rooms"]["sales-weekly"]
+    assert session["id"] == sid and session["created"] == "2026-11-02T08:00:00Z"
+    recordings = session["recordings"]
+    assert [r["size"] for r in recordings] == [15_728_640, 4096]
+    assert [r["uploaded"] for r in recordings] == ["2026-11-02T08:17:00Z", "2026-11-02T08:40:00Z"]
+    fields = [r["provider_fields"]["plugnmeet"] for r in recordings]
+    assert [f["record_id"] for f in fields] == [f"{sid}-1", f"{sid}-2"]
+    assert [f["metadata"] for f in fields] == [None, {"title": "Alex Berg 1a2b"}]
+    assert all(
+        f["int64"] == "string" and "id" not in r for f, r in zip(fields, recordings, strict=True)
+    )
