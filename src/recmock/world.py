@@ -392,15 +392,16 @@ def derive_session(
     for index, (invoke_at, delay, duration) in enumerate(plan):
         invoked = created + invoke_at
         rec_id = _recording_id(masked, index)
-        source, later = rng, None
+        source = rng
         if invoked > anchor:
             if len(recordings) < minimum:
                 invoked = anchor
             else:  # invoked after the anchor: all of it from its own stream
-                source = later = rng_for(seed, "later", rec_id)
+                source = rng_for(seed, "later", rec_id)
+        later = _Later(seed, rec_id, source if source is not rng else None)
         recordings.append(
-            _recording(source, later or rng_for(seed, "later", rec_id), pools, anchor, shape,
-                       session_id, rec_id, index, invoked, delay, duration, host)
+            _recording(source, later, pools, anchor, shape, session_id, rec_id, index, invoked,
+                       delay, duration, host)
         )  # fmt: skip
     return Session(
         id=session_id,
@@ -411,8 +412,23 @@ def derive_session(
     )
 
 
+class _Later:
+    """A recording's side stream, made only when a draw needs it (most recordings are history
+    at the anchor and never do: making a seeded generator costs more than the whole rest)."""
+
+    __slots__ = ("rec_id", "rng", "seed")
+
+    def __init__(self, seed: int, rec_id: str, rng: Any = None) -> None:
+        self.seed, self.rec_id, self.rng = seed, rec_id, rng
+
+    def random(self) -> float:
+        if self.rng is None:
+            self.rng = rng_for(self.seed, "later", self.rec_id)
+        return float(self.rng.random())
+
+
 def _recording(
-    rng: Any, later: Any, pools: Pools, anchor: int, shape: WorldShape, session_id: str,
+    rng: Any, later: _Later, pools: Pools, anchor: int, shape: WorldShape, session_id: str,
     rec_id: str, index: int, invoked: int, delay: int, duration: int, host: Caller,
 ) -> Recording:  # fmt: skip
     """One recording's whole life. `rng` draws what the instant `anchor` shows, `later` what
