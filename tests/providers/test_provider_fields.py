@@ -96,10 +96,8 @@ def test_cloudflare_overlays_keep_the_states_status_times_sizes_and_links(
     pinned = cloudflare.render(view, rec)
     assert pinned["status"] == plain["status"] and pinned["id"] == plain["id"]
     for name in ("download_url", "download_url_expiry", "file_size", "stop_reason"):
-        assert (
-            pinned.get(name) == plain.get(name)
-            or (name == "stop_reason"
-            and (pinned[name]["reason"] == plain[name]["reason"]))
+        assert pinned.get(name) == plain.get(name) or (
+            name == "stop_reason" and (pinned[name]["reason"] == plain[name]["reason"])
         )
     assert isinstance(pinned.get("download_url"), str) == (status == "UPLOADED")
     assert pinned.get("audio_download_url") in (plain.get("audio_download_url"), None)
