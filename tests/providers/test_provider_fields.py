@@ -95,6 +95,7 @@ def test_cloudflare_overlays_keep_the_states_status_times_sizes_and_links(
     plain = cloudflare.render(*recording(status, {}))
     pinned = cloudflare.render(view, rec)
     assert pinned["status"] == plain["status"] and pinned["id"] == plain["id"]
+    assert status == "INVOKED" or isinstance(pinned["session_id"], str)  # started: in a session
     for name in ("download_url", "download_url_expiry", "file_size", "stop_reason"):
         assert pinned.get(name) == plain.get(name) or (
             name == "stop_reason" and (pinned[name]["reason"] == plain[name]["reason"])

@@ -115,23 +115,26 @@ def render(view: View, rec: Recording) -> dict[str, Any]:
         data["download_url_expiry"] = rfc3339(expires)
         data["file_size"] = rec.size
     pinned = rec.provider_fields.get("cloudflare")
-    return _overlay(data, pinned) if pinned else data
+    return _overlay(data, pinned, rec) if pinned else data
 
 
-def _overlay(data: dict[str, Any], pinned: Mapping[str, Any]) -> dict[str, Any]:
+def _overlay(data: dict[str, Any], pinned: Mapping[str, Any], rec: Recording) -> dict[str, Any]:
     """What a recorded target showed beyond the neutral model, over the state's own fields.
 
     Only presentation the state does not decide: the output file name, the storage config
-    (null: none shown), the session id as shown (null or absent before a session exists),
+    (null: none shown), the session id as shown (null or absent only while INVOKED),
     who called (kept only where the state names a caller), milliseconds on the state's
     seconds, no audio file, and which absent fields the target writes as `null`. Status,
     times, sizes and links stay the state's: a `null` never replaces a value, so a recording
     uploaded later still shows its download URL.
     """
-    for name in ("output_file_name", "session_id"):
-        if name in pinned:
-            data[name] = pinned[name]
-    if "session_id" in (pinned.get("omit") or ()):
+    if "output_file_name" in pinned:
+        data["output_file_name"] = pinned["output_file_name"]
+    if isinstance(pinned.get("session_id"), str):
+        data["session_id"] = pinned["session_id"]
+    elif rec.status == "INVOKED" and "session_id" in pinned:  # none yet: shown as null
+        data["session_id"] = None
+    if rec.status == "INVOKED" and "session_id" in (pinned.get("omit") or ()):
         del data["session_id"]
     if "storage_config" in pinned:
         if isinstance(pinned["storage_config"], Mapping):
