@@ -185,6 +185,9 @@ class Gateway:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            live = self.mock.live
+            if scope["type"] == "lifespan" and live is not None and live.clock_speed > 0:
+                live.ensure_ticker(self.mock)  # --clock-speed: events flow with no request
             await self.edge(scope, receive, send)
             return
         if scope["path"] == PUBLIC_KEY_PATH and self.mock.live is not None:
