@@ -156,3 +156,14 @@ def test_plugnmeet_lists_become_records_under_their_rooms_with_the_targets_recor
     assert all(
         f["int64"] == "string" and "id" not in r for f, r in zip(fields, recordings, strict=True)
     )
+    assert all("room_sid" not in f for f in fields)  # a world id already: nothing to pin
+    real = {
+        **listed[0],
+        "room_sid": "RM_kQhjXLtCtY9A",
+        "record_id": "RM_kQhjXLtCtY9A-1699437612345",
+    }
+    again = scenario_document("p", catalog_of([Captured("plugnmeet", "fetchRecordings", {},
+                                                        {"result": {"recordings_list": [real]}})]), 0)  # fmt: skip
+    (pinned,) = [r["provider_fields"]["plugnmeet"] for s in again["world"]["rooms"]["sales-weekly"]
+                 for r in s["recordings"]]  # fmt: skip
+    assert pinned["room_sid"] == "RM_kQhjXLtCtY9A"  # plugNmeet's own sids are no UUIDs

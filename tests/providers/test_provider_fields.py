@@ -144,6 +144,14 @@ def test_plugnmeet_overlays_keep_the_recordings_times_and_size(fields: dict[str,
     assert ("metadata" in row) == (fields.get("metadata", {}) is not None)
 
 
+def test_a_pinned_plugnmeet_room_sid_is_shown_and_filters_as_the_target_did() -> None:
+    view, _ = recording("UPLOADED", {"plugnmeet": {"room_sid": "RM_kQhjXLtCtY9A"}})
+    (row,) = plugnmeet.matching(view, ["room"], "RM_kQhjXLtCtY9A")
+    assert plugnmeet.record(view, *row[0:1], *row[3:])["room_sid"] == "RM_kQhjXLtCtY9A"
+    assert plugnmeet.matching(view, ["room"], SESSION) == [row]  # the world's id still works
+    assert plugnmeet.matching(view, ["room"], "RM_other") == []
+
+
 @given(st.sampled_from(STATUSES), OVERLAYS["signalwire"])
 def test_signalwire_overlays_change_only_format_once_uploaded_and_the_cost_of_their_state(
     status: str, fields: dict[str, Any]

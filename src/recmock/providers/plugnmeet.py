@@ -10,6 +10,7 @@ from recmock.auth import hmac_hex
 from recmock.providers.base import FOREVER, Provider, Reply, View
 from recmock.specs import Operation
 from recmock.validation import Issue, Parsed, RawRequest
+from recmock.world import canonical_session_id
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 SUBTITLE_LABELS = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español"}
@@ -96,10 +97,27 @@ def matching(
 ) -> list[tuple[str, int, str, str, int]]:
     """(room, upload time, recording id, session id, index) of each matching uploaded recording."""
     rows = []
+    # A recorded target's room sid (plugNmeet's own `RM_…`) is pinned, not the world's UUID:
+    # only a scenario pins one, so only then is an id that is no world id looked up.
+    pinned = room_sid is not None and bool(view.world.catalog.sessions) and not _world_id(room_sid)
     for room_id in dict.fromkeys(room_ids):
         rows += [(room_id, *entry) for entry in view.world.room_uploads(room_id)
-                 if room_sid is None or entry[2] == room_sid]  # fmt: skip
+                 if room_sid is None or entry[2] == room_sid
+                 or (pinned and _shown_sid(view, entry[2], entry[3]) == room_sid)]  # fmt: skip
     return rows
+
+
+def _world_id(value: str) -> bool:
+    try:
+        return canonical_session_id(value) == value
+    except ValueError:
+        return False
+
+
+def _shown_sid(view: View, session_id: str, index: int) -> str | None:
+    session = view.world.session(session_id)
+    fields = session.recordings[index].provider_fields.get("plugnmeet") if session else None
+    return fields.get("room_sid") if fields else None
 
 
 def record(view: View, room_id: str, session_id: str, index: int) -> dict[str, Any]:
