@@ -231,3 +231,30 @@ def test_a_future_timeline_moves_on_and_its_state_at_now_is_the_status(tmp_path:
     assert [r.status for r in world.session(session.id).recordings] == ["RECORDING"]  # type: ignore[union-attr]
     later = world.at(1_764_000_000 + 600).session(session.id)
     assert [r.status for r in later.recordings] == ["UPLOADED", "ERRORED"]  # type: ignore[union-attr]
+
+
+def test_every_bad_recording_of_a_session_is_reported(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "several",
+        """
+        name: several
+        now: 2025-11-24T16:00:00Z
+        world:
+          sessions:
+            - created: now-1h
+              recordings:
+                - {invoked: now-5m, stopped: now+2m, pauses: [{paused: now+3m, resumed: now+4m}]}
+                - {invoked: now-1m, stopped: now+2m, pauses: [{paused: soon}]}
+                - {status: PAUSED, invoked: now-1m, stopped: now+2m}
+        """,
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, OPERATIONS)
+    lines = str(caught.value).splitlines()
+    assert [line.split(": ")[1] for line in lines] == [
+        "world.sessions[0].recordings[0].stopped",
+        "world.sessions[0].recordings[1].pauses[0].paused",
+        "world.sessions[0].recordings[2].status",
+    ]
+    assert "give its pauses" in lines[2]

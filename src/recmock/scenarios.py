@@ -315,33 +315,60 @@ def _session(
     host = Caller(name=str(raw.get("host", "QA Host")), user_id=uuid4_from(rng), kind="USER")
     recordings: list[Recording] = []
     cursor = created + 60
+    problems: list[str] = []  # every recording's problem, not just the first one's
     for index, entry in enumerate(raw.get("recordings") or []):
-        rec = _recording(
-            located, [*where, "recordings", index], entry, session_id, index, cursor, now, host
-        )
-        if recordings and rec.invoked < recordings[-1].invoked:
-            raise located.error(
-                [*where, "recordings", index, "invoked"] if "invoked" in entry else where,
-                f"recordings come in the order they were invoked: {rec.invoked} is before "
-                f"recording {index - 1}'s {recordings[-1].invoked}",
+        try:
+            recordings.append(
+                _placed(
+                    located,
+                    where,
+                    entry,
+                    session_id,
+                    index,
+                    cursor,
+                    now,
+                    host,
+                    created,
+                    recordings[-1] if recordings else None,
+                )
             )
-        if rec.invoked < created:
-            field_name = "invoked" if "invoked" in entry else "created"
-            place = (
-                [*where, "recordings", index, "invoked"]
-                if "invoked" in entry
-                else [*where, "created"]
-            )
-            message = f"recording {index} is invoked before its session was created "
-            raise located.error(place, message + f"({rec.invoked} < {created}); move {field_name}")
-        recordings.append(rec)
+        except ScenarioError as exc:
+            problems.append(str(exc))
+            continue
+        rec = recordings[-1]
         cursor = (
             max(t for t in (rec.invoked, rec.started, rec.stopped, rec.uploaded) if t is not None)
             + 60
         )
+    if problems:
+        raise ScenarioError("\n".join(problems))
     return Session(
         session_id, created, str(raw.get("name", f"Session {key}")), tuple(recordings), host
     )
+
+
+def _placed(
+    located: _Located, where: list[Any], entry: Mapping[str, Any], session_id: str, index: int,
+    cursor: int, now: int, host: Caller, created: int, before: Recording | None,
+) -> Recording:  # fmt: skip
+    """One recording of a session, in its place: after its session began and the one before."""
+    rec = _recording(
+        located, [*where, "recordings", index], entry, session_id, index, cursor, now, host
+    )
+    if before is not None and rec.invoked < before.invoked:
+        raise located.error(
+            [*where, "recordings", index, "invoked"] if "invoked" in entry else where,
+            f"recordings come in the order they were invoked: {rec.invoked} is before "
+            f"recording {index - 1}'s {before.invoked}",
+        )
+    if rec.invoked < created:
+        field_name = "invoked" if "invoked" in entry else "created"
+        place = (
+            [*where, "recordings", index, "invoked"] if "invoked" in entry else [*where, "created"]
+        )
+        message = f"recording {index} is invoked before its session was created "
+        raise located.error(place, message + f"({rec.invoked} < {created}); move {field_name}")
+    return rec
 
 
 def _recording(
