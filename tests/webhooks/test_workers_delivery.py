@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.server.test_state import start_redis
 from tests.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.slow
@@ -70,10 +71,10 @@ def workers(server: Any) -> list[httpx.Client]:
     return list(by_pid.values())
 
 
-def serve(start_server: Any, receiver: Receiver) -> tuple[Any, list[httpx.Client]]:
+def serve(start_server: Any, receiver: Receiver, *more: str) -> tuple[Any, list[httpx.Client]]:
     server = start_server(
         "--workers", "2", "--now", "fixed", "--zoom-webhook-secret", SECRET,
-        *[f"--webhook={p}={receiver.url}" for p in EVENTS],
+        *[f"--webhook={p}={receiver.url}" for p in EVENTS], *more,
     )  # fmt: skip
     return server, workers(server)
 
@@ -187,18 +188,57 @@ def test_redeliver_works_whichever_worker_answers(start_server: Any, receiver: R
     assert server.process.poll() is None
 
 
+@pytest.mark.parametrize("how", ["admin", "flag"])
 def test_a_running_clock_on_two_workers_sends_each_event_once(
-    start_server: Any, receiver: Receiver
+    start_server: Any, receiver: Receiver, how: str
 ) -> None:
-    server, (one, two) = serve(start_server, receiver)
+    flag = ["--clock-speed", "240"] if how == "flag" else []
+    server, (one, two) = serve(start_server, receiver, *flag)
     ids = start_recordings([one, two])
-    for client in (one, two):  # both workers' tickers run: each crosses every transition
+    for client in (one, two) if how == "admin" else ():  # both workers' tickers then run
         assert client.post("/clock", json={"speed": 240}).json()["speed"] == 240
     wanted = expected(ids)
     wait_for(receiver, wanted)
     one.post("/clock", json={"speed": 0})
-    assert counts(receiver) == wanted
+    assert counts(receiver) == wanted  # the challenge too: the tickers do not send it again
     rows = settled(two, sum(wanted.values()))
     assert len(rows) == sum(wanted.values()) and {r["state"] for r in rows} == {"delivered"}
     assert one.get("/deliveries").json()["deliveries"] == rows
     assert server.process.poll() is None
+
+
+@pytest.fixture
+def redis_url(tmp_path: Any) -> Iterator[str]:
+    process, url = start_redis(tmp_path)
+    yield url + "/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_two_redis_replicas_send_each_event_once_and_share_the_log(
+    start_server: Any, receiver: Receiver, redis_url: str
+) -> None:
+    """Replicas on several machines, as two servers on one Redis: the same guarantees."""
+    flags = ["--state", redis_url, "--now", "fixed", "--zoom-webhook-secret", SECRET,
+             *[f"--webhook={p}={receiver.url}" for p in EVENTS]]  # fmt: skip
+    servers = [start_server(*flags), start_server(*flags)]
+    one, two = (httpx.Client(base_url=s.url + "/__recmock", timeout=10) for s in servers)
+    ids = start_recordings([one, two])
+    for i, step in enumerate(["1m", "1m", "30s", "10m"]):
+        assert (one, two)[i % 2].post("/clock", json={"advance": step}).status_code == 200
+    wanted = expected(ids)
+    wait_for(receiver, wanted)
+    assert counts(receiver) == wanted
+    rows = settled(one, sum(wanted.values()))
+    assert len(rows) == sum(wanted.values()) and {r["state"] for r in rows} == {"delivered"}
+    assert two.get("/deliveries").json()["deliveries"] == rows
+    picked = rows[-1]
+    before = len(receiver.requests)
+    for client in (one, two):  # one replica owns it, the other asks it through Redis
+        assert client.post(f"/deliveries/{picked['id']}/redeliver", json={}).status_code == 202
+    deadline = time.monotonic() + 10
+    while len(receiver.requests) < before + 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(receiver.requests) == before + 2
+    resent = {key(body) for _, _, body in receiver.requests[before:]}
+    assert len(resent) == 1 and counts(receiver)[resent.pop()] == 3  # the one event, twice more

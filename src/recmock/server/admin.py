@@ -240,6 +240,8 @@ class AdminAPI:
             body = lambda: read_body(receive, MAX_BODY)  # noqa: E731  (read only if needed)
             found = await live_admin.answer(mock.live, mock, scope, path, body, session)
             if found is not None:
+                if method != "GET":  # what it changed (clock, recordings) is everywhere now
+                    await _settle(state.lag)
                 return found
         return 404, {"error": f"no admin endpoint {method} {scope['path']}"}
 
