@@ -52,18 +52,22 @@ def payload(timeline: Timeline, transition: Transition, room_id: str) -> dict[st
     if name is None:
         return None
     rec = state_after(timeline, transition)
-    info: dict[str, Any] = {"record_id": rec.id, "recorder_id": RECORDER_ID}
+    pinned = rec.provider_fields.get("plugnmeet") or {}  # a recorded target's own ids
+    record_id = str(pinned.get("record_id") or rec.id)
+    room_sid = str(pinned.get("room_sid") or rec.session_id)
+    info: dict[str, Any] = {"record_id": record_id, "recorder_id": RECORDER_ID}
     if name == "recording_proceeded":
         assert rec.size is not None
-        info["file_path"] = f"{RECORDER_ID}/{rec.session_id}/{rec.id}.mp4"
+        info["file_path"] = str(pinned.get("file_path")
+                                or f"{RECORDER_ID}/{rec.session_id}/{rec.id}.mp4")  # fmt: skip
         info["file_size"] = rec.size
     else:  # the server always sets both pointers; the recorder leaves them empty until then
         info["file_path"] = ""
         info["file_size"] = 0
-    event_id = uuid.uuid5(uuid.UUID(rec.id), name)
+    event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"recmock:plugnmeet:{record_id}:{name}")
     return {
         "event": name,
-        "room": {"sid": rec.session_id, "room_id": room_id},
+        "room": {"sid": room_sid, "room_id": room_id},
         "recording_info": info,
         "id": str(event_id),
         "created_at": str(transition.at),
