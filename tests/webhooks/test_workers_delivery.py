@@ -9,6 +9,7 @@ one client per worker (told apart by the pid /__recmock/health answers with) add
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections import Counter
@@ -17,6 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from tests.server.test_state import start_redis
 from tests.webhooks.receiver import Receiver
 
@@ -131,6 +134,16 @@ def test_an_advancing_clock_sends_each_event_once_and_the_log_is_one(
     wanted = expected(ids)
     wait_for(receiver, wanted)
     assert counts(receiver) == wanted
+    # Both workers sent Cloudflare events: each verifies with the key either worker publishes.
+    signed = [(h, b) for _, h, b in receiver.requests if "rtk-signature" in h]
+    assert len(signed) == 8
+    for client in (one, two):
+        document = client.get(server.url + "/.well-known/webhooks.json").json()
+        key = serialization.load_pem_public_key(document["data"]["publicKey"].encode())
+        assert isinstance(key, rsa.RSAPublicKey)
+        for headers, body in signed:
+            signature = base64.b64decode(headers["rtk-signature"])
+            key.verify(signature, body, padding.PKCS1v15(), hashes.SHA256())
 
     rows = settled(one, len(receiver.requests))
     assert len(rows) == len(receiver.requests) and {r["state"] for r in rows} == {"delivered"}

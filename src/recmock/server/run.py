@@ -30,6 +30,7 @@ from recmock.server.request_log import RequestLog
 from recmock.specs import SPECS_DIR, load_specs, select_specs
 from recmock.state import State, open_state
 from recmock.state import local as local_state
+from recmock.webhooks import cloudflare
 from recmock.world import DEFAULT_NOW
 
 CONFIG_ENV = "RECMOCK_SERVE_CONFIG"
@@ -55,6 +56,7 @@ class ServeConfig:
     webhooks: tuple[tuple[str, str], ...] = ()  # --webhook PROVIDER=URL
     zoom_webhook_secret: str = field(default="demo-webhook-secret", repr=False)
     clock_speed: float = 0.0  # --clock-speed: world seconds per real second (0: frozen)
+    signing_key: str = field(default="", repr=False)  # PEM: one rtk-signature key for all workers
 
 
 def parse_now(value: str) -> int:
@@ -91,7 +93,8 @@ def live_world(config: ServeConfig) -> Live:
     targets: dict[str, tuple[str, ...]] = {}
     for provider, url in config.webhooks:
         targets[provider] = (*targets.get(provider, ()), url)
-    return Live(targets, config.zoom_webhook_secret, config.credentials,
+    key = cloudflare.load_key(config.signing_key) if config.signing_key else None
+    return Live(targets, config.zoom_webhook_secret, config.credentials, key=key,
                 clock_speed=config.clock_speed)  # fmt: skip
 
 
@@ -240,7 +243,9 @@ def _serve(args: argparse.Namespace, config: ServeConfig) -> int:
     if args.workers == 1:
         uvicorn.run(app, **common)
     else:
-        os.environ[CONFIG_ENV] = json.dumps(dataclasses.asdict(config))
+        key = cloudflare.private_pem(mock.live.signing_key())  # every worker signs with it
+        shared = dataclasses.replace(config, signing_key=key)
+        os.environ[CONFIG_ENV] = json.dumps(dataclasses.asdict(shared))
         uvicorn.run("recmock.server.run:app_from_env", factory=True, workers=args.workers, **common)
     state.close()
     return 0

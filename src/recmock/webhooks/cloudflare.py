@@ -45,6 +45,23 @@ def generate_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+def private_pem(key: rsa.RSAPrivateKey) -> str:
+    """The key as PKCS#8 PEM: how `--workers N` hands one key to every worker (in memory)."""
+    raw = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return raw.decode()
+
+
+def load_key(pem: str) -> rsa.RSAPrivateKey:
+    """The key `private_pem` wrote."""
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
+
+
 def public_pem(key: rsa.RSAPrivateKey) -> str:
     """The public half as a SubjectPublicKeyInfo PEM, as Cloudflare publishes its own."""
     raw = key.public_key().public_bytes(
