@@ -9,9 +9,10 @@
     GET  /.well-known/webhooks.json            the public key of rtk-signature (Cloudflare's path)
 
 The clock and the started recordings are per session values in the shared State (`clock`,
-`recordings`), so every worker serves the same world; deliveries are per process (see
-recmock.webhooks.delivery). Moving the clock fires every transition it crosses to each
-`--webhook PROVIDER=URL` of the recording's provider, and every world-clock retry now due.
+`recordings`), so every worker serves the same world; each transition is sent by the one process
+that claims it (`Live.claim`), and the delivery log is one for all (recmock.webhooks.delivery).
+Moving the clock fires every transition it crosses to each `--webhook PROVIDER=URL` of the
+recording's provider, and every world-clock retry now due.
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ from recmock.webhooks.live import (
     MAX_RECORDINGS,
     MAX_SPEED,
     MAX_TARGETS,
+    Source,
     Started,
     clock_now,
     crossed,
+    declared,
     parse,
     read_back,
     running,
@@ -84,6 +87,14 @@ class Live:
     def started(self, state: Any, session: str) -> list[Started]:
         """The session's started recordings."""
         return [Started.from_json(v) for v in state.get(session, "recordings") or []]
+
+    def sources(self, mock: Any, session: str) -> list[Source]:
+        """Every recording whose transitions fire: the session's started ones and those its
+        active scenario declares."""
+        scenario = mock.scenarios.get(mock.active_in(session))
+        faults = scenario.webhook_faults if scenario is not None else ()
+        return [*self.started(mock.state, session), *declared(mock.world(scenario.name), faults)
+                ] if scenario is not None else list(self.started(mock.state, session))  # fmt: skip
 
     def stored_clock(self, mock: Any, session: str) -> Any:
         """The session's stored clock value, or the running one --clock-speed implies."""
@@ -131,6 +142,7 @@ class Live:
         self._ticker = loop.create_task(self._tick(mock))
 
     async def _tick(self, mock: Any) -> None:
+        self.validate_urls(self.clock(mock, DEFAULT_SESSION), mock=mock)  # before any event
         while True:
             await asyncio.sleep(TICK)
             sessions = {*mock.state.sessions(), DEFAULT_SESSION}
@@ -146,21 +158,24 @@ class Live:
         if now <= last:
             return 0
         self._fired[session] = now
-        fired = self.fire(mock, session, crossed(self.started(mock.state, session), last, now))
+        fired = self.fire(mock, session, crossed(self.sources(mock, session), last, now))
         self.deliverer.due(now)
         mock.state.put(session, "tick", now)  # a new version: cached replies are of the past
         return fired
 
     # ---- events ----------------------------------------------------------------------
 
-    def _message(self, mock: Any, session: str, item: Started, t: Transition) -> Message | None:
+    def _message(
+        self, mock: Any, session: str, item: Source, t: Transition, provider: str
+    ) -> Message | None:
         scenario = mock.active_in(session)
-        world = world_at(mock.world(scenario), t.at, [item])  # its own session is all it shows
+        own = [item] if isinstance(item, Started) else []  # a declared one is in the scenario
+        world = world_at(mock.world(scenario), t.at, own)
         view = View(world, self.credentials, self.origin, time.time(), scenario, session)
         timeline = item.timeline()
-        if item.provider == "zoom":
+        if provider == "zoom":
             return zoom.message(view, timeline, t, self.zoom_secret, int(time.time() * 1000))
-        if item.provider == "plugnmeet":
+        if provider == "plugnmeet":
             creds = self.credentials
             return plugnmeet.message(
                 timeline,
@@ -170,43 +185,84 @@ class Live:
                 creds.plugnmeet_secret,
                 int(time.time()),
             )
-        if item.provider == "cloudflare":
+        if provider == "cloudflare":
             return cloudflare.message(view, timeline, t, self.signing_key())
         return None  # SignalWire documents no recording webhook
 
-    def fire(self, mock: Any, session: str, pairs: list[tuple[Started, Transition]]) -> int:
-        """Queue every event of `pairs` for each target of its provider; how many. A body the
-        spec refuses (a bug of the mock) is never sent: it is listed in `refused` instead."""
+    def share(self, mock: Any) -> None:
+        """This process's deliveries take their ids, log and redelivery from the shared State."""
+        self.deliverer.attach(mock.state, lambda session: self.clock(mock, session))
+
+    def claim(self, mock: Any, session: str, key: str) -> bool:
+        """True in exactly one of the processes sharing `mock.state` (workers, replicas): the
+        one that sends `key`'s events. A counter of the session: as bounded as its recordings,
+        forgotten with it."""
+        self.share(mock)
+        return mock.state.count(session, f"~claim {key}") == 0
+
+    def fire(self, mock: Any, session: str, pairs: list[tuple[Source, Transition]]) -> int:
+        """Queue every event of `pairs` for each target of each provider that sends it; how
+        many. A body the spec refuses (a bug of the mock) is never sent: it is listed in
+        `refused` instead."""
         count = 0
         mine = mock.state.get(session, "webhooks") or {}
         for item, t in pairs:
-            urls = (*self.targets.get(item.provider, ()), *mine.get(item.provider, ()))
-            first = self._message(mock, session, item, t) if urls else None
-            if first is None:
-                continue
-            problems = schema.problems(item.provider, first.event, first.json())
-            if problems:
-                self.refused.append("; ".join(problems)[:500])
-                continue
-
-            def build(item: Started = item, t: Transition = t) -> Message:
-                found = self._message(mock, session, item, t)
-                assert found is not None
-                return found
-
-            for url in urls:
-                for _ in range(2 if "duplicate" in item.faults else 1):
-                    self.deliverer.submit(item.provider, url, build, t.at, first=first)
-                    count += 1
+            for provider in item.providers:
+                count += self._fire_one(mock, session, item, t, provider, mine)
         return count
 
-    def validate_urls(self, world_now: int, urls: tuple[str, ...] | None = None) -> None:
-        """Zoom's endpoint.url_validation challenge to every Zoom URL of --webhook (once), or
-        to `urls` (registered through the admin API)."""
+    def _fire_one(self, mock: Any, session: str, item: Source, t: Transition, provider: str,
+                  mine: dict[str, Any]) -> int:  # fmt: skip
+        urls = (*self.targets.get(provider, ()), *mine.get(provider, ()))
+        key = f"{t.recording_id} {t.kind} {t.at} {provider}"
+        if not urls or not self.claim(mock, session, key):
+            return 0  # nobody listens, or another process sends it
+        first = self._message(mock, session, item, t, provider)
+        if first is None:
+            return 0
+        problems = schema.problems(provider, first.event, first.json())
+        if problems:
+            self.refused.append("; ".join(problems)[:500])
+            return 0
+
+        def build() -> Message:
+            found = self._message(mock, session, item, t, provider)
+            assert found is not None
+            return found
+
+        count = 0
+        for url in urls:
+            for _ in range(2 if "duplicate" in item.faults else 1):
+                self.deliverer.submit(provider, url, build, t.at, first=first, session=session)
+                count += 1
+        return count
+
+    def validate_urls(
+        self,
+        world_now: int,
+        urls: tuple[str, ...] | None = None,
+        mock: Any = None,
+        session: str = DEFAULT_SESSION,
+    ) -> None:
+        """Zoom's endpoint.url_validation challenge to every Zoom URL of --webhook, or to `urls`
+        (registered through the admin API by `session`). The flags' URLs get it once for all
+        processes (the one claiming it sends it), and again after a reset of the default
+        session, as on a fresh start."""
+        if mock is not None:
+            self.share(mock)
         if urls is None:
-            if self._validated:
+            if not self.targets.get("zoom"):
                 return
-            self._validated = True
+            if mock is None:  # no shared state: once for this process
+                if self._validated:
+                    return
+                self._validated = True
+            elif mock.state.get(DEFAULT_SESSION, "url_validation") or not self.claim(
+                mock, DEFAULT_SESSION, "url_validation"
+            ):
+                return
+            else:
+                mock.state.put(DEFAULT_SESSION, "url_validation", True)
             urls = self.targets.get("zoom", ())
         secret = self.zoom_secret
         expected = zoom.encrypted_token(secret, CHALLENGE)
@@ -225,7 +281,7 @@ class Live:
             return "" if ok else "the challenge answer has no matching encryptedToken"
 
         for url in urls:
-            self.deliverer.submit("zoom", url, build, world_now, check=check)
+            self.deliverer.submit("zoom", url, build, world_now, check=check, session=session)
 
 
 async def answer(
@@ -245,7 +301,7 @@ async def answer(
     host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
     if host:  # media links in events point where the admin client reached the mock
         live.origin = f"{scope.get('scheme', 'http')}://{host}"
-    live.validate_urls(live.clock(mock, session))
+    live.validate_urls(live.clock(mock, session), mock=mock)
     if path == "clock" and method == "GET":
         speed = speed_of(live.stored_clock(mock, session))
         return 200, {**_clock_view(live.clock(mock, session), session), "speed": speed}
@@ -276,14 +332,14 @@ async def answer(
         mock.state.put(session, "webhooks", {})
         return 200, {"session": {}}
     if path == "deliveries" and method == "GET":
-        rows = [d.view() for d in live.deliverer.deliveries.values()]
+        rows = live.deliverer.rows(mock.state)  # every process's
         return 200, {"deliveries": rows, "count": len(rows), "refused": live.refused[-20:]}
     parts = path.split("/")
     if len(parts) == 3 and parts[2] == "redeliver" and method == "POST" and parts[1].isdigit():
-        found = live.deliverer.redeliver(int(parts[1]), live.clock(mock, session))
+        found = live.deliverer.redeliver(int(parts[1]), live.clock(mock, session), mock.state)
         if found is None:
             return 404, {"error": f"deliveries/{parts[1]}: no such delivery"}
-        return 202, found.view()
+        return 202, found
     return 404, {"error": f"no admin endpoint {method} /__recmock/{path}"}
 
 
@@ -333,7 +389,7 @@ def _move(live: Live, mock: Any, body: Any, session: str) -> Reply:
         return 400, {"error": f"set: the clock only moves forward (now {rfc3339(before)})"}
     mock.state.put(session, "clock", running(after, speed, time.time()))
     live._fired[session] = after
-    fired = live.fire(mock, session, crossed(live.started(mock.state, session), before, after))
+    fired = live.fire(mock, session, crossed(live.sources(mock, session), before, after))
     retried = live.deliverer.due(after)
     if speed > 0:
         live.ensure_ticker(mock)
@@ -356,7 +412,7 @@ def _register(live: Live, mock: Any, body: Any, session: str) -> Reply:
             return 400, {"error": f"webhooks: at most {MAX_TARGETS} URLs per provider"}
         urls.append(body["url"])
         if body["provider"] == "zoom":
-            live.validate_urls(live.clock(mock, session), (body["url"],))
+            live.validate_urls(live.clock(mock, session), (body["url"],), mock, session)
     mine[body["provider"]] = urls
     mock.state.put(session, "webhooks", mine)
     return 201, {"session": mine}
