@@ -75,3 +75,20 @@ class LiveServer:
                 self.process.kill()
                 self.process.wait(timeout=5)
         return self.output()
+
+
+def worker_clients(server: LiveServer, prefix: str = "", count: int = 2) -> list[httpx.Client]:
+    """`count` clients, each holding a connection to a different worker of `server` (its
+    `/__recmock/health` names the answering pid), with `prefix` added to the base URL."""
+    by_pid: dict[int, httpx.Client] = {}
+    deadline = time.monotonic() + 20  # the other workers may still be starting
+    while len(by_pid) < count and time.monotonic() < deadline:
+        client = httpx.Client(base_url=server.url + prefix, timeout=10)
+        pid = client.get(server.url + "/__recmock/health").json()["pid"]
+        if pid in by_pid:
+            client.close()
+            time.sleep(0.05)
+        else:
+            by_pid[pid] = client
+    assert len(by_pid) == count, "a worker never accepted a connection"
+    return list(by_pid.values())

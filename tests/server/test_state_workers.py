@@ -8,7 +8,6 @@ apart by the pid /__recmock/health answers with) addresses each worker on purpos
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from starlette.testclient import TestClient
+from tests.live_server import worker_clients
 
 from recmock.auth import basic
 from recmock.server.run import ServeConfig, build_app
@@ -31,19 +31,9 @@ ERRORS = {"Authorization": "Bearer demo-token", "X-Recmock-Scenario": "server-er
 def workers(start_server: Any) -> Iterator[list[httpx.Client]]:
     """Two clients, each holding a connection to a different worker of one server."""
     server = start_server("--workers", "2")
-    by_pid: dict[int, httpx.Client] = {}
-    deadline = time.monotonic() + 20  # the second worker may still be starting
-    while len(by_pid) < 2 and time.monotonic() < deadline:
-        client = httpx.Client(base_url=server.url, timeout=10)
-        pid = client.get("/__recmock/health").json()["pid"]
-        if pid in by_pid:
-            client.close()
-            time.sleep(0.05)
-        else:
-            by_pid[pid] = client
-    assert len(by_pid) == 2, "the second worker never accepted a connection"
-    yield list(by_pid.values())
-    for client in by_pid.values():
+    clients = worker_clients(server)
+    yield clients
+    for client in clients:
         client.close()
 
 

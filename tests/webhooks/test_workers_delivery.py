@@ -20,6 +20,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from tests.live_server import worker_clients
 from tests.server.test_state import start_redis
 from tests.webhooks.receiver import Receiver
 
@@ -60,18 +61,7 @@ def receiver() -> Iterator[Receiver]:
 
 def workers(server: Any) -> list[httpx.Client]:
     """Two clients, each holding a connection to a different worker of `server`."""
-    by_pid: dict[int, httpx.Client] = {}
-    deadline = time.monotonic() + 20  # the second worker may still be starting
-    while len(by_pid) < 2 and time.monotonic() < deadline:
-        client = httpx.Client(base_url=server.url + "/__recmock", timeout=10)
-        pid = client.get("/health").json()["pid"]
-        if pid in by_pid:
-            client.close()
-            time.sleep(0.05)
-        else:
-            by_pid[pid] = client
-    assert len(by_pid) == 2, "the second worker never accepted a connection"
-    return list(by_pid.values())
+    return worker_clients(server, "/__recmock")
 
 
 def serve(start_server: Any, receiver: Receiver, *more: str) -> tuple[Any, list[httpx.Client]]:
