@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -43,6 +44,25 @@ def _numbers(low: int, high: int, *, integer: bool) -> list[str]:
     if integer:
         bad += [str(high + 1), "1.5", "1e3"]
     return bad
+
+
+def _weak_keys() -> tuple[str, str]:
+    """A 1024-bit RSA key and a passphrase-protected one, written once per run."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    folder = Path(tempfile.mkdtemp(prefix="recmock-keys-"))
+    small, locked = folder / "small.pem", folder / "locked.pem"
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    plain = serialization.NoEncryption()
+    small.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                        serialization.PrivateFormat.PKCS8, plain))  # fmt: skip
+    strong = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    locked.write_bytes(strong.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"passphrase"),
+    ))  # fmt: skip
+    return str(small), str(locked)
 
 
 def _cases() -> dict[str, Case]:
@@ -89,6 +109,10 @@ def _cases() -> dict[str, Case]:
     for flag, variable, _ in CREDENTIAL_FLAGS:
         add(["serve"], flag, "")
         add_env(["serve"], f"RECMOCK_{variable}", " ")
+
+    for value in (MISSING, "/tmp", str(ROOT / "README.md"), *_weak_keys()):
+        add(["serve"], "--cloudflare-webhook-key", value)
+        add_env(["serve"], "RECMOCK_CLOUDFLARE_WEBHOOK_KEY", value)
 
     verify_numbers = {
         "--max-examples": (1, 1_000_000, True),

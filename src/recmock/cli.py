@@ -145,6 +145,13 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
         help="Zoom's webhook secret token, signs x-zm-signature (default: demo-webhook-secret, "
         "env RECMOCK_ZOOM_WEBHOOK_SECRET)",
     )  # fmt: skip
+    creds.add_argument(
+        "--cloudflare-webhook-key", metavar="FILE.pem", type=values.rsa_key_file,
+        default=values.env_default("CLOUDFLARE_WEBHOOK_KEY", ""),
+        help="RSA private key (PEM) that signs rtk-signature; give every replica the same one "
+        "(default: one made at start-up and shared by --workers; env "
+        "RECMOCK_CLOUDFLARE_WEBHOOK_KEY)",
+    )  # fmt: skip
     for flag, env, default in CREDENTIAL_FLAGS:
         # The help names the variable but never its value: it may hold a real secret.
         creds.add_argument(

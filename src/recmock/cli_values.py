@@ -163,6 +163,32 @@ def readable_file(value: str) -> str:
     return value
 
 
+MAX_KEY_BYTES = 64 << 10
+
+
+def rsa_key_file(value: str) -> str:
+    """A PEM file holding an unencrypted RSA private key of 2048 bits or more ('' = make one);
+    its text. Replicas given the same file sign rtk-signature alike."""
+    if not value:
+        return value
+    readable_file(value)
+    from recmock.webhooks.cloudflare import load_key  # cryptography: only when asked for
+
+    path = Path(value)
+    if path.stat().st_size > MAX_KEY_BYTES:
+        raise _refuse(value, f"a PEM key file of at most {MAX_KEY_BYTES >> 10} KiB")
+    text = path.read_text("ascii", errors="replace")
+    try:
+        key = load_key(text)
+    except (ValueError, TypeError, AssertionError):
+        raise _refuse(
+            value, "an unencrypted RSA private key in PEM (openssl genrsa 2048)"
+        ) from None
+    if key.key_size < 2048:
+        raise _refuse(value, f"an RSA key of at least 2048 bits (it has {key.key_size})")
+    return text
+
+
 def directory(value: str) -> str:
     """An existing directory ('' = the shipped one)."""
     kind = _kind(Path(value)) if value else "directory"

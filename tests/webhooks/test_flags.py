@@ -46,3 +46,28 @@ def test_bad_clock_speed(value: str, capsys: pytest.CaptureFixture[str]) -> None
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "--clock-speed" in err and "expected 0 to 1000000" in err
+
+
+def test_replicas_given_one_key_file_sign_alike(start_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """--cloudflare-webhook-key: two servers (replicas behind a balancer) publish the public
+    half of the key the test made itself, so an event of either verifies with either's key."""
+    import httpx
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path = tmp_path / "rtk.pem"
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                       serialization.PrivateFormat.TraditionalOpenSSL,
+                                       serialization.NoEncryption()))  # fmt: skip
+    mine = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    first = start_server("--cloudflare-webhook-key", str(path))
+    second = start_server(env={"RECMOCK_CLOUDFLARE_WEBHOOK_KEY": str(path)})
+    for server in (first, second):
+        document = httpx.get(server.url + "/.well-known/webhooks.json", timeout=5).json()
+        assert document["data"]["publicKey"].strip() == mine.strip()
+        assert "PRIVATE KEY" not in server.output()  # the key never reaches the log

@@ -138,6 +138,7 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         webhooks=tuple(getattr(args, "webhook", None) or ()),
         zoom_webhook_secret=getattr(args, "zoom_webhook_secret", "") or "demo-webhook-secret",
         clock_speed=getattr(args, "clock_speed", 0.0) or 0.0,
+        signing_key=getattr(args, "cloudflare_webhook_key", "") or "",
     )
 
 
