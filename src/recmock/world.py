@@ -273,12 +273,14 @@ def _uploads(sessions: Iterable[Session | None]) -> tuple[Upload, ...]:
 def session_at(plan: Session, now: int) -> Session:
     """A session (whose recordings are whole lives) as it is at `now`: each recording in its
     state then, those not yet invoked left out (they come last: recordings are in time order)."""
-    states = tuple(s for r in plan.recordings if (s := state_at(r, now)) is not None)
-    if len(states) == len(plan.recordings) and all(
-        a is b for a, b in zip(states, plan.recordings, strict=True)
-    ):
-        return plan
-    return replace(plan, recordings=states)
+    changed, states = False, []
+    for rec in plan.recordings:  # one plain loop: this runs on every view of every session
+        shown = state_at(rec, now)
+        if shown is not rec:
+            changed = True
+        if shown is not None:
+            states.append(shown)
+    return replace(plan, recordings=tuple(states)) if changed else plan
 
 
 _MISSING = object()
