@@ -91,10 +91,9 @@ class Live:
     def sources(self, mock: Any, session: str) -> list[Source]:
         """Every recording whose transitions fire: the session's started ones and those its
         active scenario declares."""
-        scenario = mock.scenarios.get(mock.active_in(session))
-        faults = scenario.webhook_faults if scenario is not None else ()
-        return [*self.started(mock.state, session), *declared(mock.world(scenario.name), faults)
-                ] if scenario is not None else list(self.started(mock.state, session))  # fmt: skip
+        name = mock.active_in(session)  # always a scenario the server has
+        faults = mock.scenarios[name].webhook_faults
+        return [*self.started(mock.state, session), *declared(mock.world(name), faults)]
 
     def stored_clock(self, mock: Any, session: str) -> Any:
         """The session's stored clock value, or the running one --clock-speed implies."""

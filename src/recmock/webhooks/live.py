@@ -232,6 +232,8 @@ def running(at: int, speed: float, wall: float) -> Any:
 
 def world_at(base: World, now: int, started: list[Started]) -> World:
     """`base` at clock `now`, with every started recording (the world shows each as it is)."""
+    if not started:
+        return base.at(now)
     sessions = dict(base.catalog.sessions)
     rooms = {room: tuple(ids) for room, ids in base.catalog.rooms.items()}
     for item in started:
@@ -239,8 +241,6 @@ def world_at(base: World, now: int, started: list[Started]) -> World:
         name = f"QA recording {item.session_id[:8]}"
         sessions[item.session_id] = Session(item.session_id, item.invoked, name, (final,), HOST)
         rooms[item.room_id] = (*rooms.get(item.room_id, ()), item.session_id)
-    if not started:
-        return base.at(now)
     return base.at(now, Catalog(rooms=rooms, sessions=sessions, closed=base.catalog.closed))
 
 
